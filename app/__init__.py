@@ -1,0 +1,95 @@
+"""Motcua Flow: a BPMN workflow-engine service for Vietnamese state agencies.
+
+``create_app(config)`` builds the Flask app: configuration (environment or the given mapping), extensions,
+the problem+json error shape, the request guard, one blueprint per capability, the CLI and, when
+``SCHEDULER_ENABLED``, the in-process scheduler.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app import config as config_module
+
+BLUEPRINT_MODULES = (
+    "app.health.routes",
+    "app.auth.routes",
+    "app.org.routes",
+)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app; ``config`` (tests) is applied over the defaults instead of the environment."""
+    app = Flask(__name__, instance_relative_config=True,
+                instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.config.from_mapping(config_module.DEFAULTS)
+    if config is None:
+        app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
+    else:
+        app.config.from_mapping(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_secret_key(Path(app.instance_path))
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    app.json.ensure_ascii = False  # Vietnamese travels as UTF-8, not \u escapes
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli
+    cli.init_app(app)
+
+    if app.config.get("SCHEDULER_ENABLED"):
+        from app.scheduler.runner import start_background
+        start_background(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import database, errors
+    from app.api import ProblemApi
+    from app.auth import guard
+    from app.clock import SystemClock
+    from app.extensions import db, migrate
+
+    from app.models import import_all
+
+    import_all()
+    app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
+    db.init_app(app)
+    database.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    _configure_docs(app)
+    api = ProblemApi(app, spec_kwargs={"info": {"description": "Motcua Flow — điều khiển quy trình TTHC bằng BPMN."}})
+    app.extensions["motcua_api"] = api
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    api.spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
+    api.spec.options["security"] = [{"bearerAuth": []}, {"apiKey": []}]
+    errors.init_app(app)
+    guard.init_app(app)
+
+
+def _configure_docs(app: Flask) -> None:
+    """Serve Swagger UI from the installed ``swagger-ui-bundle`` package: no CDN at run time."""
+    import swagger_ui_bundle
+    from flask import send_from_directory
+
+    static_dir = swagger_ui_bundle.swagger_ui_path
+    app.config["OPENAPI_SWAGGER_UI_URL"] = "/api/v1/docs/static/"
+
+    def swagger_ui_static(filename: str):  # noqa: ANN202
+        return send_from_directory(static_dir, filename)
+
+    app.add_url_rule("/api/v1/docs/static/<path:filename>", "swagger_ui_static", swagger_ui_static)
+
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    api = app.extensions["motcua_api"]
+    for module_name in BLUEPRINT_MODULES:
+        module = importlib.import_module(module_name)
+        api.register_blueprint(module.blp)

@@ -1,12 +1,29 @@
-"""Shared fixtures. Tests read ``../shared`` when it exists and skip with a message when it does not."""
+"""Shared fixtures: ``app``, ``client``, ``clock``, ``session``, ``auth``.
+
+The database is real: SQLite by default, PostgreSQL when ``TEST_DATABASE_URL`` says so (CI runs both).
+The schema is built once per run by the Alembic migrations; each test starts from empty tables.
+Tests read ``../shared`` when it exists and skip with a message when it does not.
+"""
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+
+from app import create_app
+from app.clock import FrozenClock
+from app.extensions import db
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
+#: A Monday morning in Hanoi time: 2026-03-02 08:00 +07:00.
+DEFAULT_NOW = datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc)
+TEST_PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
@@ -15,3 +32,115 @@ def shared_dir() -> Path:
     if not SHARED_DIR.is_dir():
         pytest.skip("../shared is not beside the project; these tests need its material")
     return SHARED_DIR
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _config(database_url: str, clock: FrozenClock) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "CLOCK": clock, "SCHEDULER_ENABLED": False, "LOG_LEVEL": "WARNING"}
+
+
+@pytest.fixture(scope="session")
+def migrated_database(database_url: str) -> str:
+    """Run the Alembic migrations once for the whole test run."""
+    import flask_migrate
+
+    app = create_app(_config(database_url, FrozenClock(DEFAULT_NOW)))
+    with app.app_context():
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_all_tables() -> None:
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        return
+    db.session.remove()
+    with db.engine.connect() as connection:  # FK checks off: agencies refer to themselves
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for name in tables:
+            connection.exec_driver_sql(f"DELETE FROM {name}")
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+@pytest.fixture()
+def clock() -> FrozenClock:
+    return FrozenClock(DEFAULT_NOW)
+
+
+@pytest.fixture()
+def app(migrated_database: str, clock: FrozenClock) -> Iterator:
+    app = create_app(_config(migrated_database, clock))
+    yield app
+    with app.app_context():
+        db.session.remove()
+        _empty_all_tables()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def client(app):  # noqa: ANN001, ANN201
+    return app.test_client()
+
+
+@pytest.fixture()
+def session(app):  # noqa: ANN001, ANN201
+    """The app's SQLAlchemy session inside an app context (for service-level tests)."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+@dataclass
+class Auth:
+    """Create accounts and get their bearer headers in one line."""
+
+    app: object
+    client: object
+
+    def create(self, username: str, *roles: str, unit_codes: tuple[str, ...] = (),
+               password: str = TEST_PASSWORD) -> int:
+        from app.org import service
+        from app.org.models import Unit
+
+        with self.app.app_context():  # type: ignore[attr-defined]
+            unit_ids = [db.session.query(Unit).filter_by(code=c).one().id for c in unit_codes]
+            officer = service.create_officer(session=db.session, now=self.app.extensions["clock"].now(),  # type: ignore[attr-defined]
+                                             officer_in={"username": username, "full_name": username.title(),
+                                                         "password": password, "roles": list(roles) or ["officer"],
+                                                         "unit_ids": unit_ids})
+            db.session.commit()
+            return officer.id
+
+    def token(self, username: str, password: str = TEST_PASSWORD) -> dict:
+        response = self.client.post("/api/v1/auth/token", json={"username": username, "password": password})  # type: ignore[attr-defined]
+        assert response.status_code == 200, response.get_json()
+        return response.get_json()
+
+    def headers(self, username: str, password: str = TEST_PASSWORD) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(username, password)['access_token']}"}
+
+
+@pytest.fixture()
+def auth(app, client) -> Auth:  # noqa: ANN001
+    return Auth(app, client)
+
+
+@pytest.fixture()
+def admin_headers(auth: Auth) -> dict[str, str]:
+    auth.create("admin", "admin")
+    return auth.headers("admin")

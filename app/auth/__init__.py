@@ -1,0 +1,1 @@
+"""Accounts: password hashing, bearer tokens, sessions and API keys, and the request guard."""

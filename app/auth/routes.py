@@ -1,0 +1,101 @@
+"""``/api/v1/auth/…``: tokens, refresh, logout, own password; ``/api/v1/api-keys`` for admins."""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import guard, passwords, service
+from app.auth.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, PasswordChangeIn, RefreshIn, TokenIn, TokenOut
+from app.clock import utcnow
+from app.errors import Unauthorized, Unprocessable
+from app.extensions import db
+from app.org.schemas import OfficerOut
+from app.org.service import change_own_password, get_officer
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Đăng nhập, mã truy cập, khoá API (auth)")
+
+
+@blp.route("/auth/token")
+@guard.public
+class Token(MethodView):
+    @blp.arguments(TokenIn)
+    @blp.response(200, TokenOut)
+    def post(self, credentials):
+        """Exchange username and password for a bearer token and a refresh token."""
+        return service.login(session=db.session, username=credentials["username"],
+                             password=credentials["password"], now=utcnow(),
+                             secret=current_app.config["SECRET_KEY"], access_ttl=guard.access_ttl(),
+                             refresh_ttl=guard.refresh_ttl(), client_address=request.remote_addr)
+
+
+@blp.route("/auth/refresh")
+@guard.public
+class Refresh(MethodView):
+    @blp.arguments(RefreshIn)
+    @blp.response(200, TokenOut)
+    def post(self, body):
+        """Rotate a refresh token into a new access token (the old refresh token stops working)."""
+        return service.refresh(session=db.session, refresh_token=body["refresh_token"], now=utcnow(),
+                               secret=current_app.config["SECRET_KEY"], access_ttl=guard.access_ttl(),
+                               refresh_ttl=guard.refresh_ttl())
+
+
+@blp.route("/auth/logout")
+class Logout(MethodView):
+    @blp.response(204)
+    def post(self):
+        """End this login: its access and refresh tokens stop working at once."""
+        from flask import g
+        if g.get("session_id"):
+            service.logout(session=db.session, session_id=g.session_id, now=utcnow())
+
+
+@blp.route("/auth/me")
+class Me(MethodView):
+    @blp.response(200, OfficerOut)
+    def get(self):
+        """The officer behind the token."""
+        return guard.current_officer()
+
+
+@blp.route("/auth/password")
+class Password(MethodView):
+    @blp.arguments(PasswordChangeIn)
+    @blp.response(204)
+    def post(self, body):
+        """Change one's own password; every token of the account is revoked."""
+        officer = guard.current_officer()
+        if not passwords.verify_password(officer.password_hash, body["current_password"]):
+            raise Unprocessable(errors={"current_password": ["Mật khẩu hiện tại không đúng."]})
+        change_own_password(session=db.session, officer=officer, new_password=body["new_password"], now=utcnow())
+
+
+@blp.route("/api-keys")
+class ApiKeys(MethodView):
+    @guard.require_roles("admin")
+    @blp.response(200, ApiKeyOut(many=True))
+    def get(self):
+        """API keys for integrations (never their secret)."""
+        return service.list_api_keys(session=db.session)
+
+    @guard.require_roles("admin")
+    @blp.arguments(ApiKeyIn)
+    @blp.response(201, ApiKeyCreatedOut)
+    def post(self, body):
+        """Create an API key acting as an officer; the key is shown once."""
+        officer = get_officer(session=db.session, officer_id=body["officer_id"])
+        if not officer.is_active:
+            raise Unauthorized()
+        key, plain = service.create_api_key(session=db.session, officer=officer, name=body["name"], now=utcnow())
+        key.key = plain  # shown once in this response, never stored
+        return key
+
+
+@blp.route("/api-keys/<int:key_id>/revoke")
+class ApiKeyRevoke(MethodView):
+    @guard.require_roles("admin")
+    @blp.response(200, ApiKeyOut)
+    def post(self, key_id):
+        """Revoke an API key."""
+        return service.revoke_api_key(session=db.session, key_id=key_id, now=utcnow())

@@ -1,0 +1,127 @@
+"""Logging in, refreshing, logging out, API keys. Keyword-only, given the session and ``now``; never commits."""
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth import passwords, tokens
+from app.auth.models import ApiKey, AuthSession
+from app.errors import NotFound, Unauthorized
+from app.org.models import Officer
+
+API_KEY_PREFIX = "mcf"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    officer: Officer
+
+
+def _issue(*, secret: str, officer: Officer, auth_session: AuthSession, now: datetime,
+           access_ttl: timedelta, refresh_token: str) -> IssuedTokens:
+    claims = tokens.AccessClaims(officer.id, auth_session.id, officer.token_version)
+    access = tokens.issue_access_token(secret=secret, claims=claims, now=now, ttl=access_ttl)
+    return IssuedTokens(access, refresh_token, int(access_ttl.total_seconds()), officer)
+
+
+def login(*, session: Session, username: str, password: str, now: datetime, secret: str,
+          access_ttl: timedelta, refresh_ttl: timedelta, client_address: str | None = None) -> IssuedTokens:
+    """Check the password and open a session; the same refusal for unknown, wrong and disabled accounts."""
+    officer = session.scalar(select(Officer).where(Officer.username == username))
+    ok = passwords.verify_password(officer.password_hash if officer else None, password)
+    if not ok or officer is None or not officer.is_active:
+        raise Unauthorized(code="bad_credentials")
+    if officer.password_hash and passwords.needs_rehash(officer.password_hash):
+        officer.password_hash = passwords.hash_password(password)
+    refresh = tokens.new_secret()
+    auth_session = AuthSession(officer_id=officer.id, refresh_hash=tokens.digest(refresh), created_at=now,
+                               expires_at=now + refresh_ttl, client_address=client_address)
+    session.add(auth_session)
+    session.flush()
+    return _issue(secret=secret, officer=officer, auth_session=auth_session, now=now,
+                  access_ttl=access_ttl, refresh_token=refresh)
+
+
+def refresh(*, session: Session, refresh_token: str, now: datetime, secret: str,
+            access_ttl: timedelta, refresh_ttl: timedelta) -> IssuedTokens:
+    """Rotate the refresh token: the old one stops working, so a stolen copy is good for one use at most."""
+    auth_session = session.scalar(
+        select(AuthSession).where(AuthSession.refresh_hash == tokens.digest(refresh_token)).with_for_update()
+    )
+    if (auth_session is None or auth_session.revoked_at is not None or auth_session.expires_at <= now
+            or not auth_session.officer.is_active):
+        raise Unauthorized(code="token_revoked")
+    new_refresh = tokens.new_secret()
+    auth_session.refresh_hash = tokens.digest(new_refresh)
+    auth_session.expires_at = now + refresh_ttl
+    session.flush()
+    return _issue(secret=secret, officer=auth_session.officer, auth_session=auth_session, now=now,
+                  access_ttl=access_ttl, refresh_token=new_refresh)
+
+
+def logout(*, session: Session, session_id: int, now: datetime) -> None:
+    auth_session = session.get(AuthSession, session_id)
+    if auth_session is not None and auth_session.revoked_at is None:
+        auth_session.revoked_at = now
+        session.flush()
+
+
+def officer_for_access_token(*, session: Session, token: str, secret: str, now: datetime) -> tuple[Officer, int]:
+    """The officer and session behind a bearer token, or :class:`Unauthorized` with the precise reason."""
+    try:
+        claims = tokens.read_access_token(token, secret=secret, now=now)
+    except tokens.TokenExpired as exc:
+        raise Unauthorized(code="token_expired") from exc
+    except tokens.TokenInvalid as exc:
+        raise Unauthorized(code="unauthorized") from exc
+    auth_session = session.get(AuthSession, claims.session_id)
+    officer = auth_session.officer if auth_session else None
+    if (auth_session is None or officer is None or officer.id != claims.officer_id
+            or auth_session.revoked_at is not None or not officer.is_active
+            or officer.token_version != claims.token_version):
+        raise Unauthorized(code="token_revoked")
+    return officer, auth_session.id
+
+
+def create_api_key(*, session: Session, officer: Officer, name: str, now: datetime) -> tuple[ApiKey, str]:
+    """Create a key; the plain key is returned once and only its digest is kept."""
+    prefix = tokens.new_secret(6)[:8].replace("_", "x").replace("-", "y")
+    secret_part = tokens.new_secret()
+    plain = f"{API_KEY_PREFIX}_{prefix}_{secret_part}"
+    key = ApiKey(name=name, officer_id=officer.id, prefix=prefix, key_hash=tokens.digest(plain), created_at=now)
+    session.add(key)
+    session.flush()
+    return key, plain
+
+
+def officer_for_api_key(*, session: Session, plain: str, now: datetime) -> Officer:
+    parts = plain.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise Unauthorized()
+    key = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if (key is None or key.revoked_at is not None or not key.officer.is_active
+            or not hmac.compare_digest(key.key_hash, tokens.digest(plain))):
+        raise Unauthorized()
+    key.last_used_at = now
+    return key.officer
+
+
+def revoke_api_key(*, session: Session, key_id: int, now: datetime) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound()
+    if key.revoked_at is None:
+        key.revoked_at = now
+    session.flush()
+    return key
+
+
+def list_api_keys(*, session: Session) -> list[ApiKey]:
+    return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))

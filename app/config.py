@@ -1,0 +1,85 @@
+"""Configuration from environment variables, with documented defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| ``DATABASE_URL`` | ``sqlite:///<instance>/motcua.sqlite3`` | SQLAlchemy URL; production uses ``postgresql+psycopg://…`` |
+| ``SECRET_KEY`` | generated once into ``instance/secret_key`` | signs access tokens |
+| ``TIMEZONE`` | ``Asia/Ho_Chi_Minh`` | timezone of responses and of working time |
+| ``SCHEDULER_ENABLED`` | ``false`` (``make run`` sets ``true``) | run the APScheduler loop inside this process |
+| ``ADMIN_PASSWORD`` | generated and printed by ``make run`` | password of the first ``admin`` account |
+| ``MAX_CONTENT_LENGTH`` | ``6291456`` (6 MiB) | largest request body; bigger gets 413 |
+| ``BPMN_MAX_BYTES`` | ``5242880`` (5 MiB) | largest BPMN file |
+| ``ACCESS_TOKEN_TTL`` | ``900`` seconds | life of a bearer token |
+| ``REFRESH_TOKEN_TTL`` | ``1209600`` seconds (14 days) | life of a refresh token |
+| ``LOG_LEVEL`` | ``INFO`` | |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a boolean environment variable (``1/true/yes/on``)."""
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in TRUE_WORDS
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return ``SECRET_KEY`` from the environment, else one generated once and kept in ``instance/``.
+
+    Why keep it in a file: tokens must survive a restart of the embedded default, and several gunicorn
+    workers on one machine must agree on it.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict[str, Any]:
+    """Build the configuration mapping that ``create_app`` applies when no test config is given."""
+    default_db = f"sqlite:///{instance_path / 'motcua.sqlite3'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
+        "SECRET_KEY": load_secret_key(instance_path),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "SCHEDULER_ENABLED": env_bool("SCHEDULER_ENABLED", False),
+        "ADMIN_PASSWORD": os.environ.get("ADMIN_PASSWORD"),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)),
+        "BPMN_MAX_BYTES": int(os.environ.get("BPMN_MAX_BYTES", 5 * 1024 * 1024)),
+        "ACCESS_TOKEN_TTL": int(os.environ.get("ACCESS_TOKEN_TTL", 900)),
+        "REFRESH_TOKEN_TTL": int(os.environ.get("REFRESH_TOKEN_TTL", 14 * 24 * 3600)),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+    }
+
+
+DEFAULTS: dict[str, Any] = {
+    "API_TITLE": "Motcua Flow API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    "OPENAPI_SWAGGER_UI_URL": None,  # set in create_app: served from the installed package, no CDN
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "JSON_SORT_KEYS": False,
+    "SCHEDULER_ENABLED": False,
+    "TIMEZONE": "Asia/Ho_Chi_Minh",
+    "MAX_CONTENT_LENGTH": 6 * 1024 * 1024,
+    "BPMN_MAX_BYTES": 5 * 1024 * 1024,
+    "ACCESS_TOKEN_TTL": 900,
+    "REFRESH_TOKEN_TTL": 14 * 24 * 3600,
+    "LOG_LEVEL": "INFO",
+    "SCHEDULER_TICK_SECONDS": 15,
+}

@@ -1,0 +1,57 @@
+"""Database wiring: SQLite pragmas, and one transaction per request committed at the edge.
+
+Services flush and never commit; :func:`commit_or_rollback` runs after each request: a successful response
+commits everything the request did (workflow state, rows, audit, deadlines) at once, a failure rolls it all
+back. A commit that fails becomes a problem response (409 for a constraint, 503 for a lost database).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.extensions import db
+
+log = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name == "sqlite" and not getattr(engine, "_motcua_configured", False):
+        event.listen(engine, "connect", _sqlite_pragmas)
+        engine._motcua_configured = True  # type: ignore[attr-defined]
+
+
+def commit_or_rollback(response: Response) -> Response:
+    from app.errors import handle_database_down, problem
+
+    if response.status_code >= 400:
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        log.info("commit refused by a constraint", exc_info=True)
+        return problem(409, "conflict")
+    except DBAPIError as exc:
+        db.session.rollback()
+        return handle_database_down(exc)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    with app.app_context():
+        configure_engine(db.engine)
+    app.after_request(commit_or_rollback)

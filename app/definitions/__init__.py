@@ -1,0 +1,1 @@
+"""BPMN definitions: hardened intake and validation (no database, no Flask, no SpiffWorkflow)."""

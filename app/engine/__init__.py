@@ -1,0 +1,58 @@
+"""The workflow engine of Motcua Flow: the only package in ``app/`` that imports SpiffWorkflow.
+
+Rules of this package:
+
+1. **Only importer of SpiffWorkflow.** The rest of the service sees :class:`CompiledProcess`,
+   :class:`Workflow` (an opaque handle), :class:`StepView`, :class:`TimerView`, JSON text and the
+   :class:`EngineError` family. No SpiffWorkflow type or exception crosses this boundary.
+2. **No designer text ever runs as Python.** Gateway conditions, timer expressions and multi-instance
+   expressions go through :mod:`app.engine.evaluator` (an AST whitelist walker, no ``eval``/``exec``/
+   ``compile``); script, service and business-rule tasks are refused at compile with the element named,
+   and the script engine refuses to execute anything as a backstop.
+3. **Time is an argument.** Every call that can move a workflow takes ``now``; timers never read the
+   machine clock. Timer durations in BPMN timer events are wall-clock time.
+4. **Saved state is versioned.** :func:`dumps` writes ``{"format": "motcua-flow/spiff",
+   "serializer_version": …, "state": …}``; :func:`loads` upgrades older states through
+   :func:`migrate_state` and refuses states from a newer engine.
+
+What is executable is listed once, in :mod:`app.engine.support`, shared with the validator.
+"""
+from __future__ import annotations
+
+from .errors import (
+    CompileError,
+    ConditionError,
+    EngineError,
+    StateError,
+    TaskNotReady,
+    TimerError,
+    UnknownTask,
+)
+from .evaluator import EvaluationError, UnknownName, check_syntax, evaluate
+from .parser import CompiledProcess, compile_process, read_properties
+from .runner import (
+    StepView,
+    TimerView,
+    Workflow,
+    cancel,
+    complete_step,
+    data,
+    dumps,
+    fire_due_timers,
+    is_completed,
+    loads,
+    ready_steps,
+    start,
+    waiting_timers,
+)
+from .serializer import FORMAT, VERSION as SERIALIZER_VERSION, migrate_state
+
+__all__ = [
+    "EngineError", "CompileError", "ConditionError", "TaskNotReady", "UnknownTask", "TimerError", "StateError",
+    "EvaluationError", "UnknownName", "evaluate", "check_syntax",
+    "CompiledProcess", "compile_process", "read_properties",
+    "StepView", "TimerView", "Workflow",
+    "start", "ready_steps", "complete_step", "waiting_timers", "fire_due_timers",
+    "cancel", "is_completed", "data", "dumps", "loads", "migrate_state",
+    "FORMAT", "SERIALIZER_VERSION",
+]

@@ -1,0 +1,15 @@
+"""Every model module, imported so that SQLAlchemy's metadata (and Alembic) sees all tables."""
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "app.org.models",
+    "app.auth.models",
+    "app.scheduler.models",
+)
+
+
+def import_all() -> None:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

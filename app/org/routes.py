@@ -1,0 +1,134 @@
+"""``/api/v1/agencies``, ``/units``, ``/officers``: thin views over :mod:`app.org.service`."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.guard import require_roles
+from app.clock import utcnow
+from app.extensions import db
+from app.org import schemas, service
+
+blp = Blueprint("org", __name__, url_prefix="/api/v1", description="Cơ quan, đơn vị, cán bộ (organisation)")
+
+READERS = ("admin", "leader", "auditor")
+
+
+def _page(stmt, pagination_parameters):  # noqa: ANN001, ANN202
+    """Stable, paginated listing of a select statement."""
+    from sqlalchemy import func, select
+
+    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    offset = pagination_parameters.first_item
+    return list(db.session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
+
+
+@blp.route("/agencies")
+class Agencies(MethodView):
+    @blp.arguments(schemas.AgencyQuery, location="query")
+    @blp.response(200, schemas.AgencyOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List agencies (a tree: filter by parent)."""
+        return _page(service.list_agencies(session=db.session, **query), pagination_parameters)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.AgencyIn)
+    @blp.response(201, schemas.AgencyOut)
+    def post(self, agency_in):
+        """Create an agency."""
+        return service.create_agency(session=db.session, agency_in=agency_in, now=utcnow())
+
+
+@blp.route("/agencies/<int:agency_id>")
+class AgencyById(MethodView):
+    @blp.response(200, schemas.AgencyOut)
+    def get(self, agency_id):
+        """One agency."""
+        return service.get_agency(session=db.session, agency_id=agency_id)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.AgencyPatch)
+    @blp.response(200, schemas.AgencyOut)
+    def patch(self, agency_in, agency_id):
+        """Rename, reclassify or move an agency in the tree."""
+        return service.update_agency(session=db.session, agency_id=agency_id, agency_in=agency_in)
+
+    @require_roles("admin")
+    @blp.response(204)
+    def delete(self, agency_id):
+        """Delete an agency that has no children, units or officers."""
+        service.delete_agency(session=db.session, agency_id=agency_id)
+
+
+@blp.route("/units")
+class Units(MethodView):
+    @blp.arguments(schemas.UnitQuery, location="query")
+    @blp.response(200, schemas.UnitOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List units (divisions, desks) of agencies."""
+        return _page(service.list_units(session=db.session, **query), pagination_parameters)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.UnitIn)
+    @blp.response(201, schemas.UnitOut)
+    def post(self, unit_in):
+        """Create a unit inside an agency."""
+        return service.create_unit(session=db.session, unit_in=unit_in, now=utcnow())
+
+
+@blp.route("/units/<int:unit_id>")
+class UnitById(MethodView):
+    @blp.response(200, schemas.UnitOut)
+    def get(self, unit_id):
+        """One unit."""
+        return service.get_unit(session=db.session, unit_id=unit_id)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.UnitPatch)
+    @blp.response(200, schemas.UnitOut)
+    def patch(self, unit_in, unit_id):
+        """Rename or reclassify a unit."""
+        return service.update_unit(session=db.session, unit_id=unit_id, unit_in=unit_in)
+
+    @require_roles("admin")
+    @blp.response(204)
+    def delete(self, unit_id):
+        """Delete a unit without members."""
+        service.delete_unit(session=db.session, unit_id=unit_id)
+
+
+@blp.route("/officers")
+class Officers(MethodView):
+    @require_roles(*READERS)
+    @blp.arguments(schemas.OfficerQuery, location="query")
+    @blp.response(200, schemas.OfficerOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List officers (accounts)."""
+        return _page(service.list_officers(session=db.session, **query), pagination_parameters)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.OfficerIn)
+    @blp.response(201, schemas.OfficerOut)
+    def post(self, officer_in):
+        """Create an officer account with units and roles."""
+        return service.create_officer(session=db.session, officer_in=officer_in, now=utcnow())
+
+
+@blp.route("/officers/<int:officer_id>")
+class OfficerById(MethodView):
+    @require_roles(*READERS)
+    @blp.response(200, schemas.OfficerOut)
+    def get(self, officer_id):
+        """One officer."""
+        return service.get_officer(session=db.session, officer_id=officer_id)
+
+    @require_roles("admin")
+    @blp.arguments(schemas.OfficerPatch)
+    @blp.response(200, schemas.OfficerOut)
+    def patch(self, officer_in, officer_id):
+        """Change an account; a new password or disabling revokes its tokens."""
+        return service.update_officer(session=db.session, officer_id=officer_id, officer_in=officer_in,
+                                      now=utcnow())

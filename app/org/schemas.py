@@ -1,0 +1,114 @@
+"""Payloads of the organisation endpoints. Input schemas refuse unknown fields."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api import LocalDateTime, StrictSchema
+from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.org.models import AGENCY_KINDS, ROLES, UNIT_KINDS
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+                       error="Mã chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
+NAME = validate.Length(min=1, max=255)
+USERNAME = validate.Regexp(r"^[a-z0-9][a-z0-9._-]{1,63}$",
+                           error="Tên đăng nhập: chữ thường không dấu, số, '.', '_', '-' (2–64 ký tự).")
+
+
+class AgencyIn(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    name = ma.fields.String(required=True, validate=NAME)
+    kind = ma.fields.String(load_default="other", validate=validate.OneOf(AGENCY_KINDS))
+    parent_id = ma.fields.Integer(load_default=None, allow_none=True)
+
+
+class AgencyPatch(StrictSchema):
+    name = ma.fields.String(validate=NAME)
+    kind = ma.fields.String(validate=validate.OneOf(AGENCY_KINDS))
+    parent_id = ma.fields.Integer(allow_none=True)
+
+
+class AgencyOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    parent_id = ma.fields.Integer(allow_none=True)
+    created_at = LocalDateTime()
+
+
+class AgencyQuery(StrictSchema):
+    parent_id = ma.fields.Integer()
+    q = ma.fields.String(validate=validate.Length(max=100))
+
+
+class UnitIn(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    name = ma.fields.String(required=True, validate=NAME)
+    kind = ma.fields.String(load_default="division", validate=validate.OneOf(UNIT_KINDS))
+    agency_id = ma.fields.Integer(required=True)
+
+
+class UnitPatch(StrictSchema):
+    name = ma.fields.String(validate=NAME)
+    kind = ma.fields.String(validate=validate.OneOf(UNIT_KINDS))
+
+
+class UnitOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    agency_id = ma.fields.Integer()
+    created_at = LocalDateTime()
+
+
+class UnitQuery(StrictSchema):
+    agency_id = ma.fields.Integer()
+
+
+class OfficerIn(StrictSchema):
+    username = ma.fields.String(required=True, validate=USERNAME)
+    full_name = ma.fields.String(required=True, validate=NAME)
+    email = ma.fields.Email(load_default=None, allow_none=True)
+    password = ma.fields.String(required=True, load_only=True,
+                                validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256))
+    agency_id = ma.fields.Integer(load_default=None, allow_none=True)
+    unit_ids = ma.fields.List(ma.fields.Integer(), load_default=list, validate=validate.Length(max=50))
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), load_default=lambda: ["officer"],
+                           validate=validate.Length(max=len(ROLES)))
+
+
+class OfficerPatch(StrictSchema):
+    full_name = ma.fields.String(validate=NAME)
+    email = ma.fields.Email(allow_none=True)
+    password = ma.fields.String(load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256))
+    is_active = ma.fields.Boolean()
+    agency_id = ma.fields.Integer(allow_none=True)
+    unit_ids = ma.fields.List(ma.fields.Integer(), validate=validate.Length(max=50))
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(max=len(ROLES)))
+
+
+class OfficerUnitOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class OfficerOut(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+    email = ma.fields.String(allow_none=True)
+    is_active = ma.fields.Boolean()
+    agency_id = ma.fields.Integer(allow_none=True)
+    roles = ma.fields.List(ma.fields.String())
+    units = ma.fields.List(ma.fields.Nested(OfficerUnitOut))
+    created_at = LocalDateTime()
+    updated_at = LocalDateTime()
+
+
+class OfficerQuery(StrictSchema):
+    unit_id = ma.fields.Integer()
+    agency_id = ma.fields.Integer()
+    role = ma.fields.String(validate=validate.OneOf(ROLES))
