@@ -18,6 +18,7 @@ BLUEPRINT_MODULES = (
     "app.health.routes",
     "app.auth.routes",
     "app.org.routes",
+    "app.definitions.routes",
 )
 
 

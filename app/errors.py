@@ -68,6 +68,10 @@ class PreconditionFailed(DomainError):
     status, code = 412, "precondition_failed"
 
 
+class UnsupportedMediaType(DomainError):
+    status, code = 415, "unsupported_media_type"
+
+
 class Unprocessable(DomainError):
     status, code = 422, "validation_failed"
 

@@ -7,6 +7,7 @@ MODEL_MODULES = (
     "app.org.models",
     "app.auth.models",
     "app.scheduler.models",
+    "app.definitions.models",
 )
 
 

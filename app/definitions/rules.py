@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable, Iterator
 
 from lxml import etree
 
@@ -209,7 +209,7 @@ def _load_condition_checker() -> Callable[[str], None] | None:
     """The engine's safe-evaluator syntax check, if present (lazy: validation must not import the engine
     package eagerly, and the evaluator is optional while it is being written)."""
     try:
-        from app.engine.evaluator import check_syntax  # noqa: PLC0415 - deliberate lazy import
+        from app.engine.evaluator import check_syntax
     except Exception:  # noqa: BLE001 - absent or broken evaluator: fall back to the length check
         return None
     return check_syntax

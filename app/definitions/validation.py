@@ -28,11 +28,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from app.calendar.durations import format_working_duration
-from app.definitions.intake import DEFAULT_MAX_BYTES, Issue, IntakeRefused, intake
+from app.definitions.intake import DEFAULT_MAX_BYTES, IntakeRefused, Issue, intake
 from app.definitions.rules import Lane, Step, analyse
 from app.definitions.xsd import check_xsd
 
-__all__ = ["validate_bpmn", "ValidationResult", "Issue", "IntakeRefused", "Lane", "Step"]
+__all__ = ["IntakeRefused", "Issue", "Lane", "Step", "ValidationResult", "validate_bpmn"]
 
 log = logging.getLogger(__name__)
 

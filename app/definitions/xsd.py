@@ -25,8 +25,9 @@ from app.definitions.intake import Issue
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
-_lock = threading.Lock()
-_schema: etree.XMLSchema | None = None
+#: One schema per thread: an XMLSchema keeps the last validation's error_log on itself, so sharing one
+#: instance between threads could mix two uploads' messages.
+_local = threading.local()
 
 #: libxml2 error types that mean "this attribute value is not of its type".
 _VALUE_ERRORS = frozenset({
@@ -44,15 +45,13 @@ def schema_dir() -> Path:
 
 
 def get_schema() -> etree.XMLSchema:
-    """The BPMN 2.0 schema, built once per process (about 100 ms) and shared; XMLSchema is reusable."""
-    global _schema
-    if _schema is None:
-        with _lock:
-            if _schema is None:
-                parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
-                doc = etree.parse(str(schema_dir() / "BPMN20.xsd"), parser)
-                _schema = etree.XMLSchema(doc)
-    return _schema
+    """The BPMN 2.0 schema, built once per thread from local files (a few ms) and reused."""
+    schema = getattr(_local, "schema", None)
+    if schema is None:
+        parser = etree.XMLParser(no_network=True, resolve_entities=False, load_dtd=False)
+        doc = etree.parse(str(schema_dir() / "BPMN20.xsd"), parser)
+        schema = _local.schema = etree.XMLSchema(doc)
+    return schema
 
 
 def _line_index(root: etree._Element) -> dict[int, etree._Element]:

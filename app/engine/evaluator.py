@@ -189,6 +189,9 @@ _ALLOWED_BINOPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, a
 
 # ---------------------------------------------------------------------------------------------- walker
 
+_READS = (ast.Name, ast.Attribute, ast.Subscript)
+
+
 class _Walker:
     """Interprets a whitelisted AST against the dossier data."""
 
@@ -202,7 +205,11 @@ class _Walker:
         method = getattr(self, "do_" + type(node).__name__, None)
         if method is None:
             raise ForbiddenExpression(f"{type(node).__name__} is not allowed in an expression")
-        return _check_value(method(node, depth + 1))
+        value = method(node, depth + 1)
+        if isinstance(node, _READS):
+            # Values read from the dossier are as big as the dossier; only what we build is bounded.
+            return value
+        return _check_value(value)
 
     # literals
     def do_Expression(self, node: ast.Expression, d: int) -> Any:
@@ -526,8 +533,13 @@ def _check_shape(tree: ast.AST) -> None:
 
 
 def check_syntax(text: str) -> None:
-    """Raise :class:`EvaluationError` if ``text`` is not an expression the evaluator accepts (no data needed)."""
-    _parse(text)
+    """Raise :class:`EvaluationError` if ``text`` is not an expression the evaluator accepts (no data needed).
+
+    An expression made only of literals (``9**9**9``) is also evaluated, so its limits are checked too.
+    """
+    tree = _parse(text)
+    if not any(isinstance(n, (ast.Name, ast.Call)) for n in ast.walk(tree)):
+        _run_walker(tree, {}, dict(_SAFE_FUNCTIONS))
 
 
 def evaluate(text: str, data: Mapping[str, Any] | None = None, *, now: _dt.datetime | None = None) -> Any:
@@ -536,8 +548,12 @@ def evaluate(text: str, data: Mapping[str, Any] | None = None, *, now: _dt.datet
     functions: dict[str, Callable[..., Any]] = dict(_SAFE_FUNCTIONS)
     if now is not None:
         functions["today"] = lambda: now.date()
+    return _run_walker(tree, data or {}, functions)
+
+
+def _run_walker(tree: ast.Expression, data: Mapping[str, Any], functions: dict[str, Callable[..., Any]]) -> Any:
     try:
-        return _Walker(data or {}, functions).run(tree)
+        return _Walker(data, functions).run(tree)
     except EvaluationError:
         raise
     except RecursionError:

@@ -106,12 +106,18 @@ def state_from_text(text: str | bytes, compiled: Any) -> BpmnWorkflow:
     if envelope.get("serializer_version") != VERSION:
         envelope = migrate_state(envelope, compiled)
     spec, subprocess_specs = compiled.specs()
+    if envelope["state"].get("typename") != "BpmnWorkflow":
+        raise StateError("saved state is not a workflow")
     try:
         return SERIALIZER.registry.restore(envelope["state"], spec=spec, subprocess_specs=subprocess_specs)
     except StateError:
         raise
     except Exception as exc:  # noqa: BLE001 - a corrupt state must not leak library exceptions
         raise StateError(f"saved state cannot be restored: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+#: Version a state is at after ``MIGRATIONS[v]`` ran (1.0-1.2 chain internally up to 1.3).
+_NEXT_VERSION = {"1.0": "1.3", "1.1": "1.3", "1.2": "1.3", "1.3": "1.4", "1.4": "1.5"}
 
 
 def _version_key(version: str) -> tuple[int, ...]:
@@ -136,7 +142,7 @@ def migrate_state(envelope: dict[str, Any], compiled: Any = None) -> dict[str, A
     if version is None or _version_key(version) > _version_key(VERSION):
         raise StateError(f"state written by serializer version {version!r}; this engine reads up to {VERSION}. "
                          "Upgrade the engine before loading it.")
-    if version not in MIGRATIONS:
+    if version not in _NEXT_VERSION:
         raise StateError(f"no migration from serializer version {version!r} to {VERSION}")
     state = copy.deepcopy(envelope["state"])
     injected = "spec" not in state
@@ -149,10 +155,14 @@ def migrate_state(envelope: dict[str, Any], compiled: Any = None) -> dict[str, A
             if isinstance(sp.get("spec"), str):
                 sp["spec"] = state["subprocess_specs"].get(sp["spec"], {"task_specs": {}})
                 sp["_spec_injected"] = True
+    step = version
     try:
-        MIGRATIONS[version](state)
+        # SpiffWorkflow's migrations each move one or more versions on but do not chain to the latest.
+        while step != VERSION:
+            MIGRATIONS[step](state)
+            step = _NEXT_VERSION[step]
     except Exception as exc:  # noqa: BLE001
-        raise StateError(f"migration from serializer version {version} failed: {exc}") from exc
+        raise StateError(f"migration from serializer version {step} failed: {exc}") from exc
     state.pop("VERSION", None)
     if injected:
         spec_name = state.pop("spec").get("name")

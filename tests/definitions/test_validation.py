@@ -225,3 +225,16 @@ def test_result_is_json_friendly() -> None:
     assert data["declared_total"] == "PT76H" and data["computed_total"] == "PT84H"
     assert "normalized_xml" not in data
     assert result.to_dict(include_xml=True)["normalized_xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>')
+
+
+def test_xsd_schema_is_reused_and_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.definitions.xsd import get_schema
+
+    assert get_schema() is get_schema()
+    broken = (DATA / "datastore.bpmn").read_bytes().replace(b' targetNamespace="http://motcua.example/bpmn"', b"")
+    clean = (DATA / "conventions.bpmn").read_bytes()
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(validate_bpmn, [broken, clean] * 20))
+    assert all(len(r.warnings) == 1 for r in results[::2]) and all(not r.warnings for r in results[1::2])

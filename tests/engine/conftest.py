@@ -77,12 +77,21 @@ class Dossier:
         return fired
 
     def run_all(self, answers: Callable[[engine.StepView], dict[str, Any]] | None = None,
-                limit: int = 200) -> None:
-        """Complete every ready step (and fire due timers) until the process ends."""
+                limit: int = 200, timers_first: bool = False) -> None:
+        """Complete every ready step (and fire timers) until the process ends.
+
+        ``timers_first`` lets every waiting timer run out before an officer acts (for diagrams whose
+        joins wait for a timer's branch).
+        """
         for _ in range(limit):
             if engine.is_completed(self.wf):
                 return
             steps = self.steps()
+            timers = engine.waiting_timers(self.wf)
+            if timers_first and timers:
+                self.clock.now = max(self.clock.now, timers[0].due_at)
+                self.fire()
+                continue
             if steps:
                 step = steps[0]
                 engine.complete_step(self.wf, step.task_id, answers(step) if answers else {}, now=self.clock.now)
@@ -102,3 +111,14 @@ def dossier(clock: Clock) -> Callable[..., Dossier]:
     def make(compiled: engine.CompiledProcess, data: dict[str, Any] | None = None) -> Dossier:
         return Dossier(compiled, clock).start(data)
     return make
+
+
+@pytest.fixture
+def compiled_of() -> Callable[..., engine.CompiledProcess]:
+    """``compiled_of(process_id, *file_names)`` for diagrams in tests/engine/data."""
+    return compile_data
+
+
+@pytest.fixture
+def data_bytes() -> Callable[..., dict[str, bytes]]:
+    return read_data

@@ -1,0 +1,156 @@
+"""``/api/v1/process-definitions`` (designers, administrators) and the catalog ``/api/v1/procedures``."""
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.guard import current_officer, require_roles
+from app.clock import utcnow
+from app.definitions import catalog, schemas, service
+from app.errors import BadRequest, UnsupportedMediaType
+from app.extensions import db
+from app.org.routes import _page
+
+blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
+                description="Quy trình BPMN: tải lên, kiểm tra, phiên bản, ban hành (process definitions)")
+
+XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
+UPLOAD_BODY = {"content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+    "application/xml": {"schema": {"type": "string"}},
+}}
+
+
+def _uploaded_bytes() -> tuple[bytes, str | None]:
+    """The BPMN from a multipart ``file`` field or from the raw body."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise BadRequest("Thiếu trường 'file' chứa tệp BPMN.", detail_en="Missing the 'file' field.")
+        return upload.read(), upload.filename
+    if request.mimetype not in XML_TYPES:
+        raise UnsupportedMediaType("Gửi tệp BPMN dạng multipart (trường 'file') hoặc thân application/xml.",
+                               detail_en="Send the BPMN as multipart 'file' or as an application/xml body.")
+    return request.get_data(cache=False), None
+
+
+@blp.route("/process-definitions")
+class Definitions(MethodView):
+    @require_roles("admin", "designer", "leader", "auditor")
+    @blp.arguments(schemas.DefinitionQuery, location="query")
+    @blp.response(200, schemas.DefinitionOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List process definitions with their versions."""
+        return _page(service.list_definitions(session=db.session, **query), pagination_parameters)
+
+    @require_roles("admin", "designer")
+    @blp.arguments(schemas.UploadQuery, location="query")
+    @blp.doc(requestBody=UPLOAD_BODY)
+    @blp.response(201, schemas.VersionOut)
+    def post(self, query):
+        """Upload BPMN: validated, then stored as a new draft version (422 lists errors with line and element)."""
+        data, filename = _uploaded_bytes()
+        meta = {"code": query.get("code"), "name": query.get("name"), "kind": query.get("kind"),
+                "agency_id": query.get("agency_id"), "replaces_key": query.get("replaces")}
+        return service.upload(session=db.session, data=data, filename=filename, now=utcnow(),
+                              officer=current_officer(), max_bytes=current_app.config["BPMN_MAX_BYTES"],
+                              process_id=query.get("process_id"), meta=meta)
+
+
+@blp.route("/process-definitions/<key>")
+class DefinitionByKey(MethodView):
+    @require_roles("admin", "designer", "leader", "auditor")
+    @blp.response(200, schemas.DefinitionOut)
+    def get(self, key):
+        """One process definition and its versions."""
+        return service.get_definition(session=db.session, key=key)
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>")
+class VersionByNumber(MethodView):
+    @require_roles("admin", "designer", "leader", "auditor")
+    @blp.response(200, schemas.VersionOut)
+    def get(self, key, version):
+        """One version: status, validation findings, lanes, steps, bindings, review comments."""
+        return service.get_version(session=db.session, key=key, version=version)
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/bpmn")
+class VersionBpmn(MethodView):
+    @require_roles("admin", "designer", "leader", "auditor")
+    @blp.response(200, content_type="application/xml")
+    def get(self, key, version):
+        """The exact bytes uploaded (diagram interchange included)."""
+        found = service.get_version(session=db.session, key=key, version=version)
+        return Response(found.bpmn, mimetype="application/xml",
+                        headers={"ETag": f'"{found.bpmn_sha256}"',
+                                 "Content-Disposition": f'inline; filename="{key}-v{version}.bpmn"'})
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/submit")
+class VersionSubmit(MethodView):
+    @require_roles("admin", "designer")
+    @blp.response(200, schemas.VersionOut)
+    def post(self, key, version):
+        """Send a draft for review (draft → in_review)."""
+        return service.submit(session=db.session, key=key, version=version, now=utcnow())
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/return")
+class VersionReturn(MethodView):
+    @require_roles("admin")
+    @blp.response(200, schemas.VersionOut)
+    def post(self, key, version):
+        """Send a version under review back to its designer (in_review → draft)."""
+        return service.return_to_draft(session=db.session, key=key, version=version)
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/comments")
+class VersionComments(MethodView):
+    @require_roles("admin", "designer", "leader", "auditor")
+    @blp.response(200, schemas.CommentOut(many=True))
+    def get(self, key, version):
+        """Review comments, oldest first."""
+        return service.get_version(session=db.session, key=key, version=version).comments
+
+    @require_roles("admin", "designer", "leader")
+    @blp.arguments(schemas.CommentIn)
+    @blp.response(201, schemas.CommentOut)
+    def post(self, body, key, version):
+        """Add a review comment (who, when, text)."""
+        return service.add_comment(session=db.session, key=key, version=version, author=current_officer(),
+                                   text=body["text"], now=utcnow())
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/publish")
+class VersionPublish(MethodView):
+    @require_roles("admin")
+    @blp.arguments(schemas.PublishIn)
+    @blp.response(200, schemas.VersionOut)
+    def post(self, body, key, version):
+        """Publish (ban hành): decision, dates, every lane bound to a unit; supersedes the previous version."""
+        return service.publish(session=db.session, key=key, version=version, officer=current_officer(),
+                               now=utcnow(), **body)
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/abolish")
+class VersionAbolish(MethodView):
+    @require_roles("admin")
+    @blp.arguments(schemas.AbolishIn)
+    @blp.response(200, schemas.VersionOut)
+    def post(self, body, key, version):
+        """Abolish (bãi bỏ): no new dossiers; running ones finish under their version."""
+        return service.abolish(session=db.session, key=key, version=version, reason=body["reason"], now=utcnow())
+
+
+@blp.route("/procedures")
+class Procedures(MethodView):
+    @blp.arguments(schemas.CatalogQuery, location="query")
+    @blp.response(200, schemas.CatalogEntryOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """The catalog: published procedures with totals (declared vs steps) and each step's unit and limit."""
+        versions = _page(catalog.catalog_query(session=db.session, **query), pagination_parameters)
+        return [catalog.catalog_entry(v) for v in versions]

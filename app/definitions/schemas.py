@@ -1,0 +1,172 @@
+"""Payloads of ``/api/v1/process-definitions`` and the catalog ``/api/v1/procedures``."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api import LocalDateTime, StrictSchema
+from app.definitions.models import KINDS, STATUSES
+
+KEY = validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
+
+
+class UploadQuery(StrictSchema):
+    process_id = ma.fields.String(validate=KEY, metadata={"description": "Which process of the file (default: the main executable one)"})
+    replaces = ma.fields.String(validate=KEY, metadata={"description": "Key of the procedure this new one replaces"})
+    code = ma.fields.String(validate=validate.Length(max=64), metadata={"description": "National procedure code (mã TTHC)"})
+    name = ma.fields.String(validate=validate.Length(min=1, max=500))
+    kind = ma.fields.String(validate=validate.OneOf(KINDS))
+    agency_id = ma.fields.Integer()
+
+
+class DefinitionQuery(StrictSchema):
+    agency_id = ma.fields.Integer()
+    q = ma.fields.String(validate=validate.Length(max=200))
+
+
+class IssueOut(ma.Schema):
+    code = ma.fields.String()
+    severity = ma.fields.String()
+    message = ma.fields.String()
+    message_en = ma.fields.String()
+    element_id = ma.fields.String(allow_none=True)
+    line = ma.fields.Integer(allow_none=True)
+    column = ma.fields.Integer(allow_none=True)
+
+
+class LaneBindingOut(ma.Schema):
+    lane_id = ma.fields.String()
+    lane_name = ma.fields.String(allow_none=True)
+    unit_id = ma.fields.Integer()
+    unit_code = ma.fields.String(attribute="unit.code")
+    unit_name = ma.fields.String(attribute="unit.name")
+
+
+class CommentOut(ma.Schema):
+    id = ma.fields.Integer()
+    author_id = ma.fields.Integer(allow_none=True)
+    author_name = ma.fields.Function(lambda c: c.author.full_name if c.author else None)
+    text = ma.fields.String()
+    created_at = LocalDateTime()
+
+
+def _days(minutes: int | None) -> float | None:
+    return None if minutes is None else round(minutes / 60 / 8, 4)
+
+
+class VersionOut(ma.Schema):
+    key = ma.fields.Function(lambda v: v.definition.key)
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    process_id = ma.fields.String()
+    process_name = ma.fields.String(allow_none=True)
+    filename = ma.fields.String(allow_none=True)
+    bpmn_sha256 = ma.fields.String()
+    is_executable = ma.fields.Boolean()
+    publishable = ma.fields.Boolean()
+    has_diagram = ma.fields.Boolean()
+    declared_total_days = ma.fields.Function(lambda v: _days(v.declared_total_minutes))
+    computed_total_days = ma.fields.Function(lambda v: _days(v.computed_total_minutes))
+    total_mismatch = ma.fields.Boolean()
+    errors = ma.fields.Function(lambda v: v.validation.get("errors", []))
+    warnings = ma.fields.Function(lambda v: v.validation.get("warnings", []))
+    lanes = ma.fields.Function(lambda v: v.validation.get("lanes", []))
+    steps = ma.fields.Function(lambda v: v.validation.get("steps", []))
+    legal_basis = ma.fields.List(ma.fields.String())
+    forms = ma.fields.Function(lambda v: sorted(v.forms))
+    created_at = LocalDateTime()
+    submitted_at = LocalDateTime(allow_none=True)
+    published_at = LocalDateTime(allow_none=True)
+    decision_number = ma.fields.String(allow_none=True)
+    decision_date = ma.fields.Date(allow_none=True)
+    effective_date = ma.fields.Date(allow_none=True)
+    superseded_at = LocalDateTime(allow_none=True)
+    abolished_at = LocalDateTime(allow_none=True)
+    abolish_reason = ma.fields.String(allow_none=True)
+    lane_bindings = ma.fields.List(ma.fields.Nested(LaneBindingOut))
+    comments = ma.fields.List(ma.fields.Nested(CommentOut))
+
+
+class VersionSummaryOut(ma.Schema):
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    created_at = LocalDateTime()
+    published_at = LocalDateTime(allow_none=True)
+
+
+class DefinitionOut(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    code = ma.fields.String(allow_none=True)
+    kind = ma.fields.String()
+    agency_id = ma.fields.Integer(allow_none=True)
+    replaces_key = ma.fields.String(allow_none=True)
+    created_at = LocalDateTime()
+    versions = ma.fields.List(ma.fields.Nested(VersionSummaryOut))
+
+
+class CommentIn(StrictSchema):
+    text = ma.fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class PublishIn(StrictSchema):
+    decision_number = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
+    decision_date = ma.fields.Date(required=True)
+    effective_date = ma.fields.Date(load_default=None, allow_none=True)
+    lane_bindings = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=128)),
+                                   values=ma.fields.Raw(), load_default=dict,
+                                   metadata={"description": "lane id -> unit id or unit code"})
+
+    @ma.validates("lane_bindings")
+    def _check_bindings(self, value, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        for lane, unit in value.items():
+            if isinstance(unit, bool) or not isinstance(unit, (int, str)):
+                raise ma.ValidationError(f"{lane}: cần mã hoặc id đơn vị.")
+
+
+class AbolishIn(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class CatalogQuery(StrictSchema):
+    agency_id = ma.fields.Integer()
+    agency = ma.fields.String(metadata={"description": "agency code; includes its child agencies"})
+    kind = ma.fields.String(validate=validate.OneOf(KINDS))
+    status = ma.fields.String(load_default="published", validate=validate.OneOf(STATUSES))
+    q = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "text, with or without accents"})
+
+
+class CatalogStepOut(ma.Schema):
+    id = ma.fields.String()
+    name = ma.fields.String(allow_none=True)
+    lane_id = ma.fields.String(allow_none=True)
+    unit_code = ma.fields.String(allow_none=True)
+    unit_name = ma.fields.String(allow_none=True)
+    time_limit = ma.fields.String(allow_none=True, metadata={"description": "ISO 8601 working time; null = not counted"})
+    time_limit_days = ma.fields.Float(allow_none=True)
+
+
+class CatalogAgencyOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class CatalogEntryOut(ma.Schema):
+    key = ma.fields.String()
+    code = ma.fields.String(allow_none=True)
+    name = ma.fields.String()
+    kind = ma.fields.String()
+    agency = ma.fields.Nested(CatalogAgencyOut, allow_none=True)
+    replaces_key = ma.fields.String(allow_none=True)
+    version = ma.fields.Integer()
+    status = ma.fields.String()
+    legal_basis = ma.fields.List(ma.fields.String())
+    decision_number = ma.fields.String(allow_none=True)
+    decision_date = ma.fields.Date(allow_none=True)
+    effective_date = ma.fields.Date(allow_none=True)
+    published_at = LocalDateTime(allow_none=True)
+    declared_total_days = ma.fields.Float(allow_none=True)
+    computed_total_days = ma.fields.Float()
+    total_mismatch = ma.fields.Boolean()
+    steps = ma.fields.List(ma.fields.Nested(CatalogStepOut))
