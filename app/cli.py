@@ -22,10 +22,16 @@ def create_admin_command(username: str, full_name: str, password: str | None) ->
     """Create the first administrator (prints the password when it generates one)."""
     from app.bootstrap import create_admin
 
+    from app.errors import DomainError
+
     generated = password is None
     password = password or secrets.token_urlsafe(12)
-    officer = create_admin(session=db.session, username=username, full_name=full_name, password=password,
-                           now=current_app.extensions["clock"].now())
+    try:
+        officer = create_admin(session=db.session, username=username, full_name=full_name, password=password,
+                               now=current_app.extensions["clock"].now())
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(f"{username!r}: {exc.errors or exc.code}") from None
     db.session.commit()
     click.echo(f"Created administrator {officer.username!r}.")
     if generated:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT))
 
-import app.engine as engine  # noqa: E402
+from app import engine
 
 DIAGRAM = PROJECT / "tests" / "engine" / "data" / "linear7.bpmn"
 
@@ -24,7 +24,7 @@ DIAGRAM = PROJECT / "tests" / "engine" / "data" / "linear7.bpmn"
 def run(n: int) -> tuple[float, int, int]:
     compiled = engine.CompiledProcess.from_json(
         engine.compile_process({DIAGRAM.name: DIAGRAM.read_bytes()}, "linear7").to_json())
-    now = datetime(2025, 1, 6, 1, 0, tzinfo=timezone.utc)
+    now = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)
     steps = 0
     state_bytes = 0
     began = time.perf_counter()

@@ -16,8 +16,11 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
+from app.auth.passwords import use_fast_hashing_for_tests
 from app.clock import FrozenClock
 from app.extensions import db
+
+use_fast_hashing_for_tests()
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 SHARED_DIR = PROJECT_DIR.parent / "shared"
@@ -144,3 +147,27 @@ def auth(app, client) -> Auth:  # noqa: ANN001
 def admin_headers(auth: Auth) -> dict[str, str]:
     auth.create("admin", "admin")
     return auth.headers("admin")
+
+
+DEMO_PASSWORD = "motcua-demo-2026"
+
+
+@pytest.fixture()
+def demo(app, auth):  # noqa: ANN001, ANN201
+    """The shipped demo organisation (processes/organisation.json) and the five shipped procedures, published.
+
+    Every demo officer's password is ``DEMO_PASSWORD``; ``admin`` has ``TEST_PASSWORD``.
+    """
+    import json
+
+    from app.bootstrap import ORGANISATION_FILE, load_organisation
+    from app.definitions.shipped import load_shipped_procedures
+
+    auth.create("admin", "admin")
+    with app.app_context():
+        now = app.extensions["clock"].now()
+        load_organisation(session=db.session, data=json.loads(ORGANISATION_FILE.read_text("utf-8")), now=now,
+                          password=DEMO_PASSWORD)
+        load_shipped_procedures(session=db.session, now=now)
+        db.session.commit()
+    return app

@@ -8,6 +8,13 @@ _hasher = PasswordHasher()
 #: Verified against when the username is unknown, so timing does not tell which usernames exist.
 _DUMMY_HASH = _hasher.hash("motcua-flow-dummy-password")
 
+
+def use_fast_hashing_for_tests() -> None:
+    """Cheap argon2 parameters so test suites can create hundreds of accounts; never in production."""
+    global _hasher, _DUMMY_HASH
+    _hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    _DUMMY_HASH = _hasher.hash("motcua-flow-dummy-password")
+
 MIN_PASSWORD_LENGTH = 10
 
 

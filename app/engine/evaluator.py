@@ -17,12 +17,21 @@ import ast
 import datetime as _dt
 import math
 import re
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 __all__ = [
-    "EvaluationError", "UnknownName", "ForbiddenExpression", "LimitExceeded",
-    "evaluate", "check_syntax", "translate_juel", "is_juel",
-    "MAX_SOURCE_LENGTH", "MAX_NODES", "MAX_DEPTH",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_SOURCE_LENGTH",
+    "EvaluationError",
+    "ForbiddenExpression",
+    "LimitExceeded",
+    "UnknownName",
+    "check_syntax",
+    "evaluate",
+    "is_juel",
+    "translate_juel",
 ]
 
 #: Longest expression text accepted; conditions in real procedures are a few dozen characters.
@@ -159,9 +168,9 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
     if kind is ast.Sub:
         return left - right
     if kind is ast.Mult:
-        if isinstance(left, int) and isinstance(right, int):
-            if left.bit_length() + right.bit_length() > MAX_INT_BITS + 1:
-                raise LimitExceeded(f"integer larger than {MAX_INT_BITS} bits")
+        if (isinstance(left, int) and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS + 1):
+            raise LimitExceeded(f"integer larger than {MAX_INT_BITS} bits")
         return left * right
     if kind is ast.Div:
         return left / right
@@ -177,9 +186,9 @@ def _binop(op: ast.operator, left: Any, right: Any) -> Any:
             raise EvaluationError("'**' is only allowed between numbers")
         if abs(right) > 1_000:
             raise LimitExceeded("exponent too large")
-        if isinstance(left, int) and isinstance(right, int) and right > 0:
-            if max(left.bit_length(), 1) * right > MAX_INT_BITS + right:
-                raise LimitExceeded(f"integer larger than {MAX_INT_BITS} bits")
+        if (isinstance(left, int) and isinstance(right, int) and right > 0
+                and max(left.bit_length(), 1) * right > MAX_INT_BITS + right):
+            raise LimitExceeded(f"integer larger than {MAX_INT_BITS} bits")
         return left ** right
     raise ForbiddenExpression(f"operator {kind.__name__} is not allowed")
 
@@ -489,9 +498,7 @@ def _parse(text: Any) -> ast.Expression:
         raise EvaluationError(f"syntax error: {exc.msg}") from None
     except (RecursionError, MemoryError, ValueError, OverflowError):
         raise LimitExceeded("expression too complex to read") from None
-    count = 0
-    for _ in ast.walk(tree):
-        count += 1
+    for count, _ in enumerate(ast.walk(tree), start=1):
         if count > MAX_NODES:
             raise LimitExceeded(f"expression has more than {MAX_NODES} parts")
     _check_shape(tree)

@@ -9,8 +9,9 @@ checked with the safe evaluator at compile time so a bad condition fails at uplo
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
@@ -22,13 +23,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import CompileError, TimerError
 from .evaluator import EvaluationError, check_syntax
+from .specs import PassThroughTask
 from .support import (
     BPMN_NS,
     SUPPORTED_EVENT_DEFINITIONS,
     SUPPORTED_FLOW_ELEMENTS,
     UNSUPPORTED_REASONS,
 )
-from .specs import PassThroughTask
 from .timers import TIMER_CLASSES, is_iso_literal
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -54,8 +55,8 @@ _EVENT_ELEMENTS = frozenset({"startEvent", "endEvent", "boundaryEvent", "interme
 _EVENT_DEFINITION_CHILDREN = frozenset(SUPPORTED_EVENT_DEFINITIONS) | {
     n for n in UNSUPPORTED_REASONS if n.endswith("EventDefinition")}
 
-_XML_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
-                           remove_comments=True, remove_pis=True)
+_XML_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
+                       "remove_comments": True, "remove_pis": True}
 
 
 def _local(tag: Any) -> str:
@@ -186,9 +187,9 @@ class CompiledProcess:
         })
 
     @classmethod
-    def from_json(cls, text: str | bytes) -> "CompiledProcess":
-        from .serializer import VERSION
+    def from_json(cls, text: str | bytes) -> CompiledProcess:
         from .errors import StateError
+        from .serializer import VERSION
         try:
             dct = json.loads(text)
         except ValueError as exc:

@@ -9,23 +9,23 @@ the dossier can be fixed and the step completed again.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
-from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from .errors import ConditionError, EngineError, TaskNotReady, TimerError, UnknownTask
-from .evaluator import EvaluationError
+from .errors import ConditionError, EngineError, TaskNotReady, UnknownTask
 from .parser import CompiledProcess
 from .script_engine import SCRIPT_ENGINE
 from .serializer import state_from_text, state_to_text
@@ -63,7 +63,7 @@ class TimerView:
 class Workflow:
     """Opaque handle on one dossier's running workflow."""
 
-    __slots__ = ("_wf", "compiled", "_saved")
+    __slots__ = ("_saved", "_wf", "compiled")
 
     def __init__(self, wf: BpmnWorkflow, compiled: CompiledProcess, saved: str | None = None) -> None:
         self._wf = wf
@@ -119,7 +119,7 @@ def _mutate(handle: Workflow, now: datetime, action: Callable[[BpmnWorkflow], T]
     with _clock(now):
         try:
             result = action(handle._wf)
-        except Exception as exc:  # noqa: BLE001 - any failure while running is a dossier incident
+        except Exception as exc:
             handle._wf = state_from_text(snapshot, handle.compiled)
             handle._wf.script_engine = SCRIPT_ENGINE
             if isinstance(exc, (TaskNotReady, UnknownTask)):
@@ -141,7 +141,7 @@ def start(compiled: CompiledProcess, data: dict[str, Any], *, now: datetime) -> 
     with _clock(now):
         try:
             wf.do_engine_steps()
-        except Exception as exc:  # noqa: BLE001 - see _mutate
+        except Exception as exc:
             raise _condition_error(exc) from exc
     return handle
 

@@ -14,21 +14,30 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer.config import DEFAULT_CONFIG
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    TimerConditionalEventDefinitionConverter,
+)
+from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-
-from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter
 
 from .errors import StateError
 from .specs import PassThroughTask
 from .timers import MotcuaCycle, MotcuaDuration, MotcuaTimeDate
 
 FORMAT = "motcua-flow/spiff"
-__all__ = ["FORMAT", "VERSION", "SERIALIZER", "migrate_state", "state_to_text", "state_from_text",
-           "specs_to_dict", "restore_specs"]
+__all__ = [
+    "FORMAT",
+    "SERIALIZER",
+    "VERSION",
+    "migrate_state",
+    "restore_specs",
+    "specs_to_dict",
+    "state_from_text",
+    "state_to_text",
+]
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
@@ -112,7 +121,7 @@ def state_from_text(text: str | bytes, compiled: Any) -> BpmnWorkflow:
         return SERIALIZER.registry.restore(envelope["state"], spec=spec, subprocess_specs=subprocess_specs)
     except StateError:
         raise
-    except Exception as exc:  # noqa: BLE001 - a corrupt state must not leak library exceptions
+    except Exception as exc:
         raise StateError(f"saved state cannot be restored: {type(exc).__name__}: {exc}"[:300]) from exc
 
 
@@ -161,7 +170,7 @@ def migrate_state(envelope: dict[str, Any], compiled: Any = None) -> dict[str, A
         while step != VERSION:
             MIGRATIONS[step](state)
             step = _NEXT_VERSION[step]
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise StateError(f"migration from serializer version {step} failed: {exc}") from exc
     state.pop("VERSION", None)
     if injected:

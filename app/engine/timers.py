@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,8 +51,8 @@ def clock_now() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """Aware UTC datetime; naive values are taken as UTC (the service's convention for ``now``)."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _unquote(text: str) -> str:
@@ -89,10 +89,10 @@ def timer_text(expression: str | None, data: dict[str, Any] | None = None) -> st
 
 def parse_datetime(text: str) -> datetime:
     """ISO date-time as aware UTC; a value without an offset is Vietnamese local time."""
-    value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    value = datetime.fromisoformat(text)
     if value.tzinfo is None:
         value = value.replace(tzinfo=DEFAULT_TZ)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 def add_duration(text: str, start: datetime) -> datetime:

@@ -1,17 +1,18 @@
 """Fixtures for the engine tests: diagrams, a movable clock, and a driver that saves/reloads every step."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
-import app.engine as engine
+from app import engine
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-T0 = datetime(2025, 1, 6, 1, 0, tzinfo=timezone.utc)  # Monday 08:00 in Hà Nội
+T0 = datetime(2025, 1, 6, 1, 0, tzinfo=UTC)  # Monday 08:00 in Hà Nội
 
 
 @dataclass
@@ -49,7 +50,7 @@ class Dossier:
     wf: engine.Workflow = field(init=False)
     done: list[str] = field(default_factory=list)
 
-    def start(self, data: dict[str, Any] | None = None) -> "Dossier":
+    def start(self, data: dict[str, Any] | None = None) -> Dossier:
         self.wf = engine.start(self.compiled, data or {}, now=self.clock.now)
         self.save_restore()
         return self

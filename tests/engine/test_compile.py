@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import app.engine as engine
+from app import engine
 from app.engine import script_engine
 from app.engine.evaluator import EvaluationError
 from app.engine.support import SUPPORTED_FLOW_ELEMENTS, UNSUPPORTED_REASONS
@@ -104,8 +104,9 @@ def test_compiled_from_another_serializer_version_is_refused(data_bytes):
 
 def test_script_engine_never_executes():
     class FakeTask:
-        data: dict = {}
-        task_spec = None
+        def __init__(self) -> None:
+            self.data: dict = {}
+            self.task_spec = None
 
     with pytest.raises(EvaluationError):
         script_engine.SCRIPT_ENGINE.execute(FakeTask(), "import os")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import app.engine as engine
+from app import engine
 
 #: Corpus files that run end to end: (path in the corpus, process id, start data, data given at each step,
 #: whether timers run out before officers act).

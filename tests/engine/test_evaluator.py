@@ -99,7 +99,7 @@ def test_unknown_name_is_clear():
 
 
 def test_today_only_with_now():
-    now = dt.datetime(2025, 1, 6, 9, tzinfo=dt.timezone.utc)
+    now = dt.datetime(2025, 1, 6, 9, tzinfo=dt.UTC)
     assert evaluate("today() > date(2025, 1, 1)", {}, now=now) is True
     with pytest.raises(ForbiddenExpression):
         evaluate("today()", {})

@@ -1,12 +1,13 @@
 """The engine on small diagrams of our own: every workflow is saved and reloaded after each step."""
 from __future__ import annotations
 
+import itertools
 import json
-from datetime import timedelta, timezone
+from datetime import UTC, timedelta
 
 import pytest
 
-import app.engine as engine
+from app import engine
 
 
 def test_linear_steps_with_lanes_and_properties(compiled_of, dossier):
@@ -132,7 +133,7 @@ def test_boundary_timers_interrupting_and_not(compiled_of, dossier, clock):
     start = clock.now
     assert timers["remind_timer"].due_at == start + timedelta(minutes=2)  # "PT2M" quoted
     assert timers["escalate_timer"].due_at == start + timedelta(minutes=5)  # PT5M unquoted
-    assert timers["escalate_timer"].due_at.tzinfo == timezone.utc
+    assert timers["escalate_timer"].due_at.tzinfo == UTC
     assert (timers["escalate_timer"].kind, timers["escalate_timer"].interrupting,
             timers["escalate_timer"].attached_to) == ("boundary", True, "review")
     assert timers["remind_timer"].interrupting is False
@@ -270,7 +271,7 @@ def _inline(body: str, pid: str = "p") -> bytes:
 
 def _chain(*ids: str) -> str:
     return "".join(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
-                   for i, (a, b) in enumerate(zip(ids, ids[1:])))
+                   for i, (a, b) in enumerate(itertools.pairwise(ids)))
 
 
 def test_camunda_collection_multi_instance(dossier):

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-import app.engine as engine
+from app import engine
 from app.engine.serializer import VERSION
 
 
