@@ -8,6 +8,9 @@ MODEL_MODULES = (
     "app.auth.models",
     "app.scheduler.models",
     "app.definitions.models",
+    "app.dossiers.models",
+    "app.tasks.models",
+    "app.audit.models",
 )
 
 

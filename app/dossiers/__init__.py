@@ -1,0 +1,1 @@
+"""Dossiers (hồ sơ): process instances, their codes, receipts (form 01) and control sheets (form 06)."""

@@ -1,0 +1,71 @@
+"""A dossier (hồ sơ) is one case of a procedure: one workflow instance under the version it was received under.
+
+The engine state is kept as text beside its serializer version; ``lock_version`` is bumped by every change
+and served as the ETag, so a client can refuse to act on a dossier that moved under it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime
+from app.definitions.models import DefinitionVersion
+from app.extensions import db
+from app.org.models import Agency, Officer
+
+STATUSES: tuple[str, ...] = ("received", "processing", "paused", "finished", "withdrawn", "stopped", "incident")
+CLOSED_STATUSES: tuple[str, ...] = ("finished", "withdrawn", "stopped")
+RESULTS: tuple[str, ...] = ("early", "on_time", "late")
+
+
+class Dossier(db.Model):
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        Index("ix_dossiers_agency_received", "agency_id", "received_at"),
+        Index("ix_dossiers_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    definition_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id", ondelete="RESTRICT"),
+                                                       index=True)
+    procedure_key: Mapped[str] = mapped_column(String(128), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    applicant: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    #: When time starts counting (the 15:00 rule).
+    counting_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    result: Mapped[str | None] = mapped_column(String(16))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    close_reason: Mapped[str | None] = mapped_column(Text)
+    lookup_secret_hash: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str | None] = mapped_column(Text)
+    serializer_version: Mapped[str | None] = mapped_column(String(16))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    incident: Mapped[str | None] = mapped_column(Text)
+    #: The step whose completion failed (retried by ``…/retry``); None when the start itself failed.
+    incident_step_id: Mapped[int | None] = mapped_column(Integer)
+
+    version: Mapped[DefinitionVersion] = relationship()
+    agency: Mapped[Agency] = relationship()
+    received_by: Mapped[Officer | None] = relationship()
+    steps = relationship("Step", back_populates="dossier", order_by="Step.id", cascade="all, delete-orphan")
+
+
+class DossierCounter(db.Model):
+    """Per-agency, per-day sequence of dossier codes (Circular 04/2025: ``<agency>-<YYMMDD>-<seq>``)."""
+
+    __tablename__ = "dossier_counters"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)

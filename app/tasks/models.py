@@ -1,0 +1,57 @@
+"""A step: one activation of a user task. The engine decides what is ready; these rows are its projection
+that officers query, claim and complete, and that deadlines and reports read."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db_types import UTCDateTime
+from app.extensions import db
+from app.org.models import Officer, Unit
+
+STEP_STATUSES: tuple[str, ...] = ("ready", "claimed", "completed", "cancelled")
+OPEN_STATUSES: tuple[str, ...] = ("ready", "claimed")
+
+
+class Step(db.Model):
+    __tablename__ = "steps"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "task_id"),
+        Index("ix_steps_unit_status_due", "unit_id", "status", "due_at"),
+        Index("ix_steps_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    #: The engine's task id (a UUID); a loop back makes a new activation with a new id.
+    task_id: Mapped[str] = mapped_column(String(64))
+    spec_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(500))
+    #: The step number of the approved internal procedure (``step`` property), e.g. "3".
+    label: Mapped[str | None] = mapped_column(String(32))
+    form: Mapped[str | None] = mapped_column(String(128))
+    lane_id: Mapped[str | None] = mapped_column(String(128))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="RESTRICT"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    #: The step whose completion activated this one (the hand-over on the control sheet).
+    previous_step_id: Mapped[int | None] = mapped_column(ForeignKey("steps.id", ondelete="SET NULL"))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Working-time due moment; None for a step whose time is not counted (không tính thời gian).
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    time_limit_minutes: Mapped[int | None] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    #: early | on_time | late (None when not counted or not completed).
+    result: Mapped[str | None] = mapped_column(String(16))
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    returned_reason: Mapped[str | None] = mapped_column(Text)
+
+    unit: Mapped[Unit | None] = relationship()
+    assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id])
+    completed_by: Mapped[Officer | None] = relationship(foreign_keys=[completed_by_id])
+    dossier = relationship("Dossier", back_populates="steps")
