@@ -64,3 +64,5 @@ class CalendarVersion(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    #: Random on every change: a cache key that cannot repeat even if the table is emptied and refilled.
+    token: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,32 @@
+"""Dossier codes: ``<agency code>-<YYMMDD>-<4-digit per-day sequence>`` (Circular 04/2025/TT-VPCP).
+
+The sequence is one counter row per agency and day, bumped by a single ``INSERT … ON CONFLICT DO UPDATE …
+RETURNING`` in the dossier's own transaction: the row lock serialises concurrent receptions, a rolled-back
+reception gives its number back, and no two dossiers share a code. The format is the app config
+``DOSSIER_CODE_FORMAT`` (``str.format`` with ``agency_code``, ``date`` and ``seq``).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from app.dossiers.models import DossierCounter
+
+DEFAULT_FORMAT = "{agency_code}-{date:%y%m%d}-{seq:04d}"
+
+
+def next_sequence(*, session: Session, agency_id: int, day: date) -> int:
+    """Take the next number of ``agency_id`` on ``day`` (1, 2, …), locking the counter row until commit."""
+    if session.bind.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(DossierCounter).values(agency_id=agency_id, day=day, last_value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=["agency_id", "day"],
+                                      set_={"last_value": DossierCounter.last_value + 1})
+    return session.execute(stmt.returning(DossierCounter.last_value)).scalar_one()
+
+
+def format_code(template: str | None, *, agency_code: str, day: date, seq: int) -> str:
+    return (template or DEFAULT_FORMAT).format(agency_code=agency_code, date=day, seq=seq)
