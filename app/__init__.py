@@ -19,6 +19,11 @@ BLUEPRINT_MODULES = (
     "app.auth.routes",
     "app.org.routes",
     "app.definitions.routes",
+    "app.dossiers.routes",
+    "app.tasks.routes",
+    "app.calendar.routes",
+    "app.notifications.routes",
+    "app.scheduler.routes",
 )
 
 
@@ -49,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import database, errors
+    from app import database, errors, security_headers
     from app.api import ProblemApi
     from app.auth import guard
     from app.clock import SystemClock
@@ -71,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}, {"apiKey": []}]
     errors.init_app(app)
     guard.init_app(app)
+    security_headers.init_app(app)
 
 
 def _configure_docs(app: Flask) -> None:

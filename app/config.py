@@ -12,6 +12,7 @@
 | ``ACCESS_TOKEN_TTL`` | ``900`` seconds | life of a bearer token |
 | ``REFRESH_TOKEN_TTL`` | ``1209600`` seconds (14 days) | life of a refresh token |
 | ``LOG_LEVEL`` | ``INFO`` | |
+| ``CORS_ORIGINS`` | empty (CORS closed) | comma-separated origins allowed to call the API from a browser |
 """
 from __future__ import annotations
 
@@ -61,6 +62,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ACCESS_TOKEN_TTL": int(os.environ.get("ACCESS_TOKEN_TTL", 900)),
         "REFRESH_TOKEN_TTL": int(os.environ.get("REFRESH_TOKEN_TTL", 14 * 24 * 3600)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
+        "CORS_ORIGINS": os.environ.get("CORS_ORIGINS", ""),
     }
 
 
