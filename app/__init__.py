@@ -19,6 +19,8 @@ BLUEPRINT_MODULES = (
     "app.auth.routes",
     "app.org.routes",
     "app.definitions.routes",
+    "app.authoring.routes",
+    "app.catalog.routes",
     "app.dossiers.routes",
     "app.tasks.routes",
     "app.calendar.routes",

@@ -85,11 +85,8 @@ def bootstrap(*, session: Session, now: datetime, admin_password: str | None) ->
 
 
 def _extra_steps():  # noqa: ANN202
-    """Later capabilities (shipped procedures) add their first-run step here."""
-    steps = []
-    try:
-        from app.definitions.shipped import load_shipped_procedures
-    except ImportError:
-        return steps
-    steps.append(load_shipped_procedures)
-    return steps
+    """First-run steps of other capabilities: national calendar overrides, shipped procedures."""
+    from app.calendar.service import load_national_overrides
+    from app.definitions.shipped import load_shipped_procedures
+
+    return [load_national_overrides, load_shipped_procedures]

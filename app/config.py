@@ -13,6 +13,11 @@
 | ``REFRESH_TOKEN_TTL`` | ``1209600`` seconds (14 days) | life of a refresh token |
 | ``LOG_LEVEL`` | ``INFO`` | |
 | ``CORS_ORIGINS`` | empty (CORS closed) | comma-separated origins allowed to call the API from a browser |
+| ``DOSSIER_CODE_FORMAT`` | ``{agency_code}-{date:%y%m%d}-{seq:04d}`` | dossier code (Circular 04/2025: agency, receipt date, per-day sequence) |
+
+Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
+``AUTHORING_MAX_BYTES`` (2 MiB), ``AUTHORING_XLSX_MAX_UNCOMPRESSED`` (20 MiB), ``CATALOG_REVIEW_MONTHS`` (12, or
+``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15).
 """
 from __future__ import annotations
 
@@ -63,10 +68,14 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REFRESH_TOKEN_TTL": int(os.environ.get("REFRESH_TOKEN_TTL", 14 * 24 * 3600)),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CORS_ORIGINS": os.environ.get("CORS_ORIGINS", ""),
+        "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", DEFAULTS_DOSSIER_CODE_FORMAT),
     }
 
 
+DEFAULTS_DOSSIER_CODE_FORMAT = "{agency_code}-{date:%y%m%d}-{seq:04d}"
+
 DEFAULTS: dict[str, Any] = {
+    "DOSSIER_CODE_FORMAT": DEFAULTS_DOSSIER_CODE_FORMAT,
     "API_TITLE": "Motcua Flow API",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",
@@ -84,4 +93,8 @@ DEFAULTS: dict[str, Any] = {
     "REFRESH_TOKEN_TTL": 14 * 24 * 3600,
     "LOG_LEVEL": "INFO",
     "SCHEDULER_TICK_SECONDS": 15,
+    "AUTHORING_MAX_ROWS": 500,
+    "AUTHORING_MAX_BYTES": 2 * 1024 * 1024,
+    "AUTHORING_XLSX_MAX_UNCOMPRESSED": 20 * 1024 * 1024,
+    "CATALOG_REVIEW_MONTHS": 12,
 }

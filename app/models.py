@@ -11,6 +11,9 @@ MODEL_MODULES = (
     "app.dossiers.models",
     "app.tasks.models",
     "app.audit.models",
+    "app.calendar.models",
+    "app.scheduler.due_work_models",
+    "app.notifications.models",
 )
 
 

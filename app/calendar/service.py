@@ -36,8 +36,17 @@ from app.calendar.model import (
     build_calendar,
     normalize_sessions,
 )
-from app.calendar.models import OVERRIDE_KINDS, CalendarOverride, CalendarSettings, CalendarVersion
-from app.calendar.working_time import add_working_time, reception_start, working_time_between
+from app.calendar.models import (
+    OVERRIDE_KINDS,
+    CalendarOverride,
+    CalendarSettings,
+    CalendarVersion,
+)
+from app.calendar.working_time import (
+    add_working_time,
+    reception_start,
+    working_time_between,
+)
 from app.errors import Conflict, NotFound, Unprocessable
 from app.org.models import Agency
 
@@ -118,13 +127,13 @@ def _effective_settings(session: Session, chain: tuple[int, ...]) -> dict[str, A
         row = rows.get(agency_id)
         if row is None:
             continue
-        for key in found:
-            if found[key] is None and getattr(row, key) is not None:
+        for key, value in found.items():
+            if value is None and getattr(row, key) is not None:
                 found[key] = getattr(row, key)
     return found
 
 
-def _sessions_from_json(value: dict[str, Any] | None):  # noqa: ANN202
+def _sessions_from_json(value: dict[str, Any] | None):
     if value is None:
         return None
     return normalize_sessions({int(k): v for k, v in value.items()})
@@ -166,7 +175,7 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
     return cal
 
 
-def timezone_of(tz: str):  # noqa: ANN201
+def timezone_of(tz: str):
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(tz)

@@ -130,8 +130,12 @@ def upload(*, session: Session, data: bytes, now: datetime, officer: Officer | N
             definition.name = meta.get("name") or result.process_name
     definition.search_text = _search_text(definition)
     session.flush()
-    next_number = (session.scalar(select(func.max(DefinitionVersion.version))
-                                  .where(DefinitionVersion.definition_id == definition.id)) or 0) + 1
+    latest = session.scalar(select(DefinitionVersion).where(DefinitionVersion.definition_id == definition.id)
+                             .order_by(DefinitionVersion.version.desc()).limit(1))
+    next_number = (latest.version if latest else 0) + 1
+    # An amendment keeps the catalog data (forms, legal basis) of the version it amends unless it brings its own.
+    forms = meta.get("forms") if meta.get("forms") is not None else (latest.forms if latest else {})
+    legal_basis = meta.get("legal_basis") if meta.get("legal_basis") is not None else (latest.legal_basis if latest else [])
     version = DefinitionVersion(
         definition_id=definition.id, version=next_number, status="draft", bpmn=data,
         bpmn_sha256=hashlib.sha256(data).hexdigest(), filename=filename, process_id=key,
@@ -139,7 +143,7 @@ def upload(*, session: Session, data: bytes, now: datetime, officer: Officer | N
         has_diagram=result.has_diagram, validation=result.to_dict(),
         declared_total_minutes=_minutes(result.declared_total),
         computed_total_minutes=_minutes(result.computed_total) or 0, total_mismatch=result.total_mismatch,
-        legal_basis=list(meta.get("legal_basis") or []), forms=dict(meta.get("forms") or {}),
+        legal_basis=list(legal_basis or []), forms=dict(forms or {}),
         created_by_id=officer.id if officer else None, created_at=now)
     session.add(version)
     session.flush()

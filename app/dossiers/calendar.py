@@ -19,9 +19,11 @@ def _national(first_year: int, last_year: int) -> WorkingCalendar:
 
 
 @lru_cache(maxsize=1)
-def _agency_provider():  # noqa: ANN202
+def _agency_provider():
     try:
-        from app.calendar.service import calendar_for_agency  # the per-agency calendar work, when present
+        from app.calendar.service import (
+            calendar_for_agency,  # the per-agency calendar work, when present
+        )
     except ImportError:
         return None
     return calendar_for_agency

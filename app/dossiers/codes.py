@@ -18,7 +18,7 @@ DEFAULT_FORMAT = "{agency_code}-{date:%y%m%d}-{seq:04d}"
 
 def next_sequence(*, session: Session, agency_id: int, day: date) -> int:
     """Take the next number of ``agency_id`` on ``day`` (1, 2, …), locking the counter row until commit."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -29,4 +29,11 @@ def next_sequence(*, session: Session, agency_id: int, day: date) -> int:
 
 
 def format_code(template: str | None, *, agency_code: str, day: date, seq: int) -> str:
-    return (template or DEFAULT_FORMAT).format(agency_code=agency_code, date=day, seq=seq)
+    """The code of the ``seq``-th dossier of ``day``; a broken ``DOSSIER_CODE_FORMAT`` is a deployment error."""
+    try:
+        code = (template or DEFAULT_FORMAT).format(agency_code=agency_code, date=day, seq=seq)
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise RuntimeError(f"DOSSIER_CODE_FORMAT {template!r} is not usable: {exc!r}") from exc
+    if not code or len(code) > 64:
+        raise RuntimeError(f"DOSSIER_CODE_FORMAT {template!r} gives {code!r}: 1 to 64 characters needed")
+    return code

@@ -51,7 +51,8 @@ class Step(db.Model):
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     returned_reason: Mapped[str | None] = mapped_column(Text)
 
-    unit: Mapped[Unit | None] = relationship()
-    assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id])
-    completed_by: Mapped[Officer | None] = relationship(foreign_keys=[completed_by_id])
+    # Joined: every view of a step shows its unit and officers; avoids one query per step and field.
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
+    completed_by: Mapped[Officer | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
     dossier = relationship("Dossier", back_populates="steps")

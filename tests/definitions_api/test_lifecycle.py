@@ -133,3 +133,13 @@ def test_only_designers_and_admins_upload(client, auth):
 def test_unsupported_media_type(client, designer_headers):
     r = client.post("/api/v1/process-definitions", headers=designer_headers, json={"x": 1})
     assert r.status_code == 415 and r.mimetype == "application/problem+json"
+
+
+def test_amendment_keeps_the_forms_and_legal_basis(client, auth, demo, designer_headers):
+    admin = auth.headers("admin")
+    r = upload(client, designer_headers, shipped_bpmn(KEY))
+    assert r.status_code == 201
+    v1 = client.get(f"/api/v1/process-definitions/{KEY}/versions/1", headers=admin).get_json()
+    v2 = r.get_json()
+    assert v2["forms"] == v1["forms"] and v2["forms"]
+    assert v2["legal_basis"] == v1["legal_basis"] and v2["legal_basis"]

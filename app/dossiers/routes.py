@@ -1,0 +1,154 @@
+"""``/api/v1/procedures/{key}/dossiers`` and ``/api/v1/dossiers…``: thin views over :mod:`app.dossiers.service`."""
+from __future__ import annotations
+
+from flask import Response, current_app, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.guard import current_officer, require_roles
+from app.clock import utcnow
+from app.dossiers import schemas, service
+from app.errors import PreconditionFailed
+from app.extensions import db
+from app.org.routes import _page
+from app.tasks import service as tasks
+
+blp = Blueprint("dossiers", __name__, url_prefix="/api/v1", description="Hồ sơ (dossiers)",
+                template_folder="templates")
+
+READERS = ("admin", "auditor", "leader", "officer", "clerk")
+
+
+@blp.app_template_filter("local_time")
+def local_time(value) -> str:
+    """``hh:mm dd/mm/yyyy`` in the service timezone, as forms 01 and 06 write times."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))).strftime("%H:%M %d/%m/%Y")
+
+
+def if_match() -> int | None:
+    """The ``If-Match`` ETag as a lock version (None when absent or ``*``); a malformed one answers 412."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    try:
+        return int(value)
+    except ValueError:
+        raise PreconditionFailed("If-Match không hợp lệ.", detail_en="Malformed If-Match header.") from None
+
+
+def etag(dossier) -> dict[str, str]:
+    return {"ETag": f'"{dossier.lock_version}"'}
+
+
+def _readable(dossier_id: int):
+    dossier = service.get(session=db.session, dossier_id=dossier_id)
+    tasks.check_can_read(current_officer(), dossier, db.session)
+    return dossier
+
+
+def _html(template: str, **context) -> Response:
+    return Response(render_template(template, **context), mimetype="text/html", content_type="text/html; charset=utf-8")
+
+
+@blp.route("/procedures/<key>/dossiers")
+class ProcedureDossiers(MethodView):
+    @require_roles("clerk")
+    @blp.arguments(schemas.DossierIn)
+    @blp.response(201, schemas.ReceiptOut)
+    def post(self, dossier_in, key):
+        """Receive a dossier (tiếp nhận): code, appointment date and the lookup secret (shown once)."""
+        dossier, secret = service.start(session=db.session, key=key, dossier_in=dossier_in, officer=current_officer(),
+                                        now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
+        return service.receipt(dossier=dossier, secret=secret), 201, etag(dossier)
+
+
+@blp.route("/dossiers")
+class Dossiers(MethodView):
+    @require_roles(*READERS)
+    @blp.arguments(schemas.DossierQuery, location="query")
+    @blp.response(200, schemas.DossierSummaryOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """List dossiers, newest first; filters by procedure, agency, unit, status, overdue, dates, code."""
+        stmt = service.list_dossiers(session=db.session, now=utcnow(),
+                                     visible=tasks.visibility(session=db.session, officer=current_officer()), **query)
+        return _page(stmt, pagination_parameters)
+
+
+@blp.route("/dossiers/<int:dossier_id>")
+class DossierById(MethodView):
+    @require_roles(*READERS)
+    @blp.response(200, schemas.DossierOut)
+    def get(self, dossier_id):
+        """One dossier: state, current steps (unit, assignee, due time) and past steps; ETag = lock version."""
+        dossier = _readable(dossier_id)
+        return dossier, 200, etag(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/receipt")
+class DossierReceipt(MethodView):
+    @require_roles(*READERS)
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.ReceiptOut)
+    def get(self, query, dossier_id):
+        """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON or printable HTML (``?format=html``)."""
+        dossier = _readable(dossier_id)
+        receipt = service.receipt(dossier=dossier)
+        if query["format"] == "html":
+            return _html("receipt.html", r=receipt)
+        return receipt
+
+
+@blp.route("/dossiers/<int:dossier_id>/control-sheet")
+class DossierControlSheet(MethodView):
+    @require_roles(*READERS)
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.ControlSheetOut)
+    def get(self, query, dossier_id):
+        """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over."""
+        sheet = service.control_sheet(session=db.session, dossier=_readable(dossier_id))
+        if query["format"] == "html":
+            return _html("control_sheet.html", s=sheet)
+        return sheet
+
+
+@blp.route("/dossiers/<int:dossier_id>/withdraw")
+class DossierWithdraw(MethodView):
+    @require_roles("clerk", "leader")
+    @blp.arguments(schemas.ReasonIn)
+    @blp.response(200, schemas.DossierOut)
+    def post(self, body, dossier_id):
+        """Withdraw a dossier at the applicant's request (rút hồ sơ); open steps are cancelled."""
+        _readable(dossier_id)
+        dossier = service.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                status="withdrawn", reason=body["reason"], now=utcnow(), if_match=if_match())
+        return dossier, 200, etag(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/stop")
+class DossierStop(MethodView):
+    @require_roles("leader")
+    @blp.arguments(schemas.ReasonIn)
+    @blp.response(200, schemas.DossierOut)
+    def post(self, body, dossier_id):
+        """Stop handling a dossier (dừng xử lý, form 05) with a reason."""
+        _readable(dossier_id)
+        dossier = service.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                status="stopped", reason=body["reason"], now=utcnow(), if_match=if_match())
+        return dossier, 200, etag(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/retry")
+class DossierRetry(MethodView):
+    @require_roles("leader", "admin")
+    @blp.arguments(schemas.RetryIn)
+    @blp.response(200, schemas.DossierOut)
+    def post(self, body, dossier_id):
+        """Run again what failed (an incident), optionally with corrected step data."""
+        _readable(dossier_id)
+        dossier = service.retry(session=db.session, dossier_id=dossier_id, officer=current_officer(), now=utcnow(),
+                                data=body["data"], if_match=if_match())
+        return dossier, 200, etag(dossier)

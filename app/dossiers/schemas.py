@@ -1,0 +1,161 @@
+"""Payloads of the dossier endpoints. Input schemas refuse unknown fields."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api import LocalDateTime, StrictSchema
+from app.dossiers.models import STATUSES
+
+COPY_KINDS = ("ban_chinh", "ban_sao", "ban_sao_chung_thuc", "ban_dien_tu")
+
+
+class ApplicantIn(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+    id_number = ma.fields.String(validate=validate.Regexp(r"^[0-9]{9,12}$",
+                                                          error="Số định danh/CCCD gồm 9–12 chữ số."))
+    phone = ma.fields.String(validate=validate.Regexp(r"^(\+84|0)[0-9]{9,10}$", error="Số điện thoại không hợp lệ."))
+    email = ma.fields.Email()
+    address = ma.fields.String(validate=validate.Length(max=500))
+    organisation = ma.fields.String(validate=validate.Length(max=300))
+
+
+class DocumentIn(StrictSchema):
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    copy_kind = ma.fields.String(load_default="ban_chinh", validate=validate.OneOf(COPY_KINDS))
+    copies = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+
+
+class DossierIn(StrictSchema):
+    applicant = ma.fields.Nested(ApplicantIn, required=True)
+    data = ma.fields.Dict(keys=ma.fields.String(validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")),
+                          load_default=dict, metadata={"description": "dossier fields, visible to gateways"})
+    documents = ma.fields.List(ma.fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=100))
+
+
+class DossierQuery(StrictSchema):
+    procedure = ma.fields.String(validate=validate.Length(max=128))
+    agency_id = ma.fields.Integer()
+    unit_id = ma.fields.Integer()
+    status = ma.fields.String(validate=validate.OneOf(STATUSES))
+    overdue = ma.fields.Boolean()
+    received_from = LocalDateTime()
+    received_to = LocalDateTime()
+    code = ma.fields.String(validate=validate.Length(max=64))
+
+
+class FormatQuery(StrictSchema):
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+
+
+class ReasonIn(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class RetryIn(StrictSchema):
+    data = ma.fields.Dict(load_default=dict, metadata={"description": "corrected step data, merged over the failed one"})
+
+
+class RefOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    name = ma.fields.String()
+
+
+class OfficerRefOut(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+
+
+class StepOut(ma.Schema):
+    id = ma.fields.Integer()
+    dossier_id = ma.fields.Integer()
+    task_id = ma.fields.String()
+    spec_id = ma.fields.String()
+    name = ma.fields.String()
+    label = ma.fields.String(allow_none=True)
+    form = ma.fields.String(allow_none=True)
+    lane_id = ma.fields.String(allow_none=True)
+    unit = ma.fields.Nested(RefOut, allow_none=True)
+    assignee = ma.fields.Nested(OfficerRefOut, allow_none=True)
+    status = ma.fields.String()
+    started_at = LocalDateTime()
+    claimed_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True)
+    time_limit_minutes = ma.fields.Integer(allow_none=True)
+    completed_at = LocalDateTime(allow_none=True)
+    completed_by = ma.fields.Nested(OfficerRefOut, allow_none=True)
+    result = ma.fields.String(allow_none=True)
+    data = ma.fields.Dict(allow_none=True)
+    returned_reason = ma.fields.String(allow_none=True)
+
+
+class DossierSummaryOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    procedure_key = ma.fields.String()
+    version = ma.fields.Function(lambda d: d.version.version)
+    agency = ma.fields.Nested(RefOut)
+    applicant = ma.fields.Dict()
+    status = ma.fields.String()
+    received_at = LocalDateTime()
+    counting_from = LocalDateTime()
+    due_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+    result = ma.fields.String(allow_none=True)
+    incident = ma.fields.String(allow_none=True)
+    lock_version = ma.fields.Integer()
+
+
+class DossierOut(DossierSummaryOut):
+    procedure_name = ma.fields.Function(lambda d: d.version.definition.name)
+    data = ma.fields.Dict()
+    documents = ma.fields.List(ma.fields.Dict())
+    closed_at = LocalDateTime(allow_none=True)
+    close_reason = ma.fields.String(allow_none=True)
+    current_steps = ma.fields.Method("_current")
+    past_steps = ma.fields.Method("_past")
+
+    def _current(self, dossier):
+        return StepOut(many=True).dump([s for s in dossier.steps if s.status in ("ready", "claimed")])
+
+    def _past(self, dossier):
+        return StepOut(many=True).dump([s for s in dossier.steps if s.status not in ("ready", "claimed")])
+
+
+class ReceiptOut(ma.Schema):
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    procedure_key = ma.fields.String()
+    procedure_name = ma.fields.String()
+    procedure_code = ma.fields.String(allow_none=True)
+    agency = ma.fields.String()
+    applicant = ma.fields.Dict()
+    documents = ma.fields.List(ma.fields.Dict())
+    received_at = LocalDateTime()
+    received_by = ma.fields.String(allow_none=True)
+    counting_from = LocalDateTime()
+    appointment_at = LocalDateTime(allow_none=True)
+    lookup_secret = ma.fields.String(allow_none=True, metadata={"description": "shown once, at reception"})
+
+
+class ControlRowOut(ma.Schema):
+    step = ma.fields.String(allow_none=True)
+    step_name = ma.fields.String(allow_none=True)
+    from_unit = ma.fields.String(allow_none=True)
+    from_officer = ma.fields.String(allow_none=True)
+    to_unit = ma.fields.String(allow_none=True)
+    to_officer = ma.fields.String(allow_none=True)
+    given_at = LocalDateTime(allow_none=True)
+    received_at = LocalDateTime(allow_none=True)
+    due_at = LocalDateTime(allow_none=True)
+    result = ma.fields.String(allow_none=True)
+    note = ma.fields.String(allow_none=True)
+
+
+class ControlSheetOut(ma.Schema):
+    code = ma.fields.String()
+    agency = ma.fields.String()
+    procedure = ma.fields.String()
+    rows = ma.fields.List(ma.fields.Nested(ControlRowOut))

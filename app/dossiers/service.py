@@ -1,0 +1,453 @@
+"""Receive dossiers and move their workflows; project the engine's READY steps into :class:`Step` rows.
+
+Rules kept here:
+
+- A dossier runs under the version it was received under (``definition_version_id``), forever.
+- Every change takes the dossier row lock first (:func:`lock`: ``UPDATE … lock_version + 1``, which is a
+  row lock on PostgreSQL and the database write lock on SQLite), then re-reads the dossier and its steps,
+  so two officers acting at once are serialised and the loser sees the winner's result.
+- The engine state is loaded from the row and saved back in the same transaction; older serializer
+  versions are upgraded through :func:`app.engine.migrate_state` on load.
+- A failing gateway condition never half-advances a dossier: the engine rolls back, the dossier gets
+  status ``incident`` with the message, and a leader retries it (:func:`retry`).
+
+Keyword-only functions given the session and ``now``; they flush and never commit.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.audit import service as audit
+from app.calendar import (
+    WorkingCalendar,
+    add_working_time,
+    classify_completion,
+    reception_start,
+)
+from app.definitions import service as definitions
+from app.definitions.models import DefinitionVersion
+from app.dossiers.calendar import calendar_for
+from app.dossiers.codes import format_code, next_sequence
+from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.errors import Conflict, NotFound, PreconditionFailed
+from app.org.models import Officer
+from app.tasks.models import OPEN_STATUSES, Step
+
+_COMPILED: dict[tuple, engine.CompiledProcess] = {}
+
+
+def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
+    """The compiled process of a published (hence immutable) version, parsed once per process."""
+    # the id alone is not enough where ids are reused (tests empty the tables; a restored database)
+    key = (version.id, version.bpmn_sha256, version.published_at)
+    found = _COMPILED.get(key)
+    if found is None:
+        if not version.compiled:
+            raise Conflict("Phiên bản quy trình chưa được biên dịch.", code="version_not_compiled",
+                           detail_en="The procedure version has no compiled process.")
+        found = engine.CompiledProcess.from_json(version.compiled)
+        if len(_COMPILED) > 256:
+            _COMPILED.clear()
+        _COMPILED[key] = found
+    return found
+
+
+def _minutes(text: str | None) -> int | None:
+    if not text:
+        return None
+    try:
+        return definitions.step_time_limit_minutes(text)
+    except ValueError:
+        return None
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def get(*, session: Session, dossier_id: int) -> Dossier:
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFound(f"Không có hồ sơ {dossier_id}.", detail_en=f"No dossier {dossier_id}.")
+    return dossier
+
+
+def list_dossiers(*, session: Session, now: datetime, visible: tuple[set[int], set[int]] | None = None,
+                  procedure: str | None = None, agency_id: int | None = None, unit_id: int | None = None,
+                  status: str | None = None, overdue: bool | None = None, received_from: datetime | None = None,
+                  received_to: datetime | None = None, code: str | None = None):
+    """Dossiers newest first (id breaks ties); ``visible`` (agencies, units) limits what an officer sees."""
+    stmt = select(Dossier).order_by(Dossier.received_at.desc(), Dossier.id.desc())
+    if visible is not None:
+        agencies, units = visible
+        stmt = stmt.where(Dossier.agency_id.in_(agencies)
+                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(units))))
+    if procedure:
+        stmt = stmt.where(Dossier.procedure_key == procedure)
+    if agency_id is not None:
+        stmt = stmt.where(Dossier.agency_id == agency_id)
+    if unit_id is not None:
+        stmt = stmt.where(Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id == unit_id)))
+    if status:
+        stmt = stmt.where(Dossier.status == status)
+    if overdue is not None:
+        late = (Dossier.due_at.is_not(None) & Dossier.status.not_in(CLOSED_STATUSES) & (Dossier.due_at < now)) | (
+            (Dossier.status == "finished") & (Dossier.result == "late"))
+        stmt = stmt.where(late if overdue else ~late)
+    if received_from is not None:
+        stmt = stmt.where(Dossier.received_at >= received_from)
+    if received_to is not None:
+        stmt = stmt.where(Dossier.received_at < received_to)
+    if code:
+        stmt = stmt.where(Dossier.code == code)
+    return stmt
+
+
+def steps_of(*, session: Session, dossier_id: int, fresh: bool = False) -> list[Step]:
+    stmt = select(Step).where(Step.dossier_id == dossier_id).order_by(Step.id)
+    if fresh:
+        stmt = stmt.execution_options(populate_existing=True)
+    return list(session.scalars(stmt))
+
+
+# --- locking and engine state -------------------------------------------------------------------------
+
+def lock(*, session: Session, dossier_id: int, if_match: int | None = None) -> Dossier:
+    """Take the dossier's row lock, bump ``lock_version`` and return the freshly read row.
+
+    ``if_match`` is the ETag the client saw; a dossier that changed since answers 412.
+    """
+    new_version = session.execute(
+        update(Dossier).where(Dossier.id == dossier_id).values(lock_version=Dossier.lock_version + 1)
+        .returning(Dossier.lock_version)).scalar_one_or_none()
+    if new_version is None:
+        raise NotFound(f"Không có hồ sơ {dossier_id}.", detail_en=f"No dossier {dossier_id}.")
+    if if_match is not None and if_match != new_version - 1:
+        raise PreconditionFailed("Hồ sơ đã thay đổi từ lần đọc trước; hãy tải lại.", code="precondition_failed",
+                                 detail_en="The dossier changed since you read it; reload it.",
+                                 current_etag=str(new_version - 1))
+    return session.execute(select(Dossier).where(Dossier.id == dossier_id)
+                           .execution_options(populate_existing=True)).scalar_one()
+
+
+def load_workflow(dossier: Dossier) -> engine.Workflow:
+    """The dossier's workflow; a state from an older serializer is migrated first (saved on the next write)."""
+    compiled = compiled_of(dossier.version)
+    text = dossier.state
+    if dossier.serializer_version != engine.SERIALIZER_VERSION:
+        try:
+            text = json.dumps(engine.migrate_state(json.loads(text), compiled))
+        except (engine.StateError, ValueError) as exc:
+            raise Conflict(f"Không đọc được trạng thái hồ sơ: {exc}", code="state_unreadable",
+                           detail_en=f"The dossier state cannot be read: {exc}") from None
+    try:
+        return engine.loads(text, compiled)
+    except engine.StateError as exc:
+        raise Conflict(f"Không đọc được trạng thái hồ sơ: {exc}", code="state_unreadable",
+                       detail_en=f"The dossier state cannot be read: {exc}") from None
+
+
+def save_workflow(dossier: Dossier, wf: engine.Workflow) -> None:
+    dossier.state = engine.dumps(wf)
+    dossier.serializer_version = engine.SERIALIZER_VERSION
+
+
+def _open_steps(session: Session, dossier_id: int) -> list[Step]:
+    return list(session.scalars(select(Step).where(Step.dossier_id == dossier_id, Step.status.in_(OPEN_STATUSES))
+                                .order_by(Step.id).execution_options(populate_existing=True)))
+
+
+def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, now: datetime,
+                  previous: Step | None = None, returned_reason: str | None = None,
+                  cal: WorkingCalendar | None = None) -> list[Step]:
+    """Make the Step rows match the engine's READY steps; returns the new rows.
+
+    Open rows the engine no longer waits on (a timer interrupted them) are cancelled.
+    """
+    ready = engine.ready_steps(wf)
+    open_rows = {row.task_id: row for row in _open_steps(session, dossier.id)}
+    ready_ids = {view.task_id for view in ready}
+    for task_id, row in open_rows.items():
+        if task_id not in ready_ids:
+            row.status = "cancelled"
+    units = {binding.lane_id: binding.unit_id for binding in dossier.version.lane_bindings}
+    created = []
+    for view in ready:
+        if view.task_id in open_rows:
+            continue
+        minutes = _minutes(view.properties.get("timeLimit"))
+        due = None
+        if minutes:
+            cal = cal or calendar_for(session, dossier.agency_id, now)
+            due = add_working_time(cal, max(now, dossier.counting_from), timedelta(minutes=minutes))
+        row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
+                   label=view.properties.get("step"), form=view.properties.get("form"), lane_id=view.lane_id,
+                   unit_id=units.get(view.lane_id) if view.lane_id else None, status="ready",
+                   previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
+                   time_limit_minutes=minutes, returned_reason=returned_reason)
+        session.add(row)
+        created.append(row)
+    session.flush()
+    return created
+
+
+def _incident(*, session: Session, dossier: Dossier, exc: engine.ConditionError, actor: Officer | None,
+              now: datetime, step: Step | None) -> None:
+    before = dossier.status
+    dossier.status = "incident"
+    dossier.incident = str(exc)[:2000]
+    dossier.incident_step_id = step.id if step else None
+    audit.record(session=session, actor=actor, action="dossier.incident", object_type="dossier",
+                 object_id=dossier.id, summary=dossier.incident, before={"status": before},
+                 after={"status": "incident", "step_id": dossier.incident_step_id}, now=now)
+    session.flush()
+
+
+def _finish(session: Session, dossier: Dossier, now: datetime, cal: WorkingCalendar | None = None) -> None:
+    dossier.status = "finished"
+    dossier.finished_at = now
+    if dossier.due_at is not None:
+        cal = cal or calendar_for(session, dossier.agency_id, now)
+        dossier.result = classify_completion(cal, dossier.due_at, now)
+
+
+# --- receiving ----------------------------------------------------------------------------------------
+
+def _total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess) -> int | None:
+    declared = _minutes(compiled.properties.get("totalTimeLimit"))
+    if declared:
+        return declared
+    return version.declared_total_minutes or version.computed_total_minutes or None
+
+
+def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
+          code_format: str | None = None) -> tuple[Dossier, str]:
+    """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once)."""
+    version = definitions.published_version(session=session, key=key)
+    if version is None:
+        definitions.get_definition(session=session, key=key)  # 404 when the key is unknown
+        raise Conflict("Thủ tục chưa ban hành hoặc đã bị bãi bỏ, không tiếp nhận hồ sơ mới.",
+                       code="procedure_not_available",
+                       detail_en="The procedure is not published (or was abolished); no new dossiers.")
+    agency = version.definition.agency
+    if agency is None:
+        raise Conflict("Thủ tục chưa gắn cơ quan tiếp nhận.", code="procedure_without_agency",
+                       detail_en="The procedure has no receiving agency.")
+    compiled = compiled_of(version)
+    cal = calendar_for(session, agency.id, now)
+    counting_from = reception_start(cal, now)
+    total = _total_minutes(version, compiled)
+    due = add_working_time(cal, counting_from, timedelta(minutes=total)) if total else None
+    day = now.astimezone(cal.tz).date()
+    seq = next_sequence(session=session, agency_id=agency.id, day=day)
+    code = format_code(code_format, agency_code=agency.code, day=day, seq=seq)
+    secret = secrets.token_urlsafe(12)
+    applicant, data = dossier_in["applicant"], dossier_in.get("data") or {}
+    dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
+                      agency_id=agency.id, applicant=applicant, data=data,
+                      documents=list(dossier_in.get("documents") or []), status="received", received_at=now,
+                      received_by_id=officer.id if officer else None, counting_from=counting_from, due_at=due,
+                      lookup_secret_hash=hash_secret(secret), lock_version=1)
+    session.add(dossier)
+    session.flush()
+    audit.record(session=session, actor=officer, action="dossier.receive", object_type="dossier",
+                 object_id=dossier.id, summary=f"Tiếp nhận hồ sơ {code} ({key} v{version.version})",
+                 after={"code": code, "status": "received", "due_at": due.isoformat() if due else None}, now=now)
+    _run_start(session=session, dossier=dossier, actor=officer, now=now)
+    return dossier, secret
+
+
+def _engine_data(dossier: Dossier) -> dict[str, Any]:
+    return {**dossier.data, "applicant": dossier.applicant, "dossier_code": dossier.code}
+
+
+def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now: datetime) -> None:
+    try:
+        wf = engine.start(compiled_of(dossier.version), _engine_data(dossier), now=now)
+    except engine.ConditionError as exc:
+        _incident(session=session, dossier=dossier, exc=exc, actor=actor, now=now, step=None)
+        return
+    save_workflow(dossier, wf)
+    cal = calendar_for(session, dossier.agency_id, now)
+    project_steps(session=session, dossier=dossier, wf=wf, now=now, cal=cal)
+    if engine.is_completed(wf):
+        _finish(session, dossier, now, cal)
+    session.flush()
+
+
+# --- moving the workflow ------------------------------------------------------------------------------
+
+def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, Any], actor: Officer,
+            now: datetime, check: Callable[[engine.Workflow], None] | None = None,
+            returned_reason: str | None = None) -> bool:
+    """Complete ``step`` in the engine with ``data`` and project the result; False when it became an incident.
+
+    ``check`` runs on the moved workflow before any row changes and may raise to refuse the move.
+    """
+    wf = load_workflow(dossier)
+    try:
+        engine.complete_step(wf, step.task_id, data, now=now)
+    except engine.ConditionError as exc:
+        step.data = data
+        _incident(session=session, dossier=dossier, exc=exc, actor=actor, now=now, step=step)
+        return False
+    except (engine.TaskNotReady, engine.UnknownTask):
+        raise Conflict("Bước này không còn chờ xử lý.", code="step_not_ready",
+                       detail_en="This step is no longer waiting for an officer.") from None
+    if check is not None:
+        check(wf)
+    cal = calendar_for(session, dossier.agency_id, now)
+    step.status = "completed"
+    step.completed_at = now
+    step.completed_by = actor
+    step.assignee = step.assignee or actor
+    step.data = data
+    if step.due_at is not None:
+        step.result = classify_completion(cal, step.due_at, now)
+    save_workflow(dossier, wf)
+    project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step, returned_reason=returned_reason,
+                  cal=cal)
+    if engine.is_completed(wf):
+        _finish(session, dossier, now, cal)
+    elif dossier.status in ("received", "incident"):
+        dossier.status = "processing"
+    dossier.incident = None
+    dossier.incident_step_id = None
+    session.flush()
+    return True
+
+
+def advance_timers(session: Session, dossier: Dossier, now: datetime) -> list[str]:
+    """Fire the dossier's due BPMN timers and project what follows (the scheduler's entry point)."""
+    dossier = lock(session=session, dossier_id=dossier.id)
+    if dossier.status in CLOSED_STATUSES or dossier.status == "incident" or dossier.state is None:
+        return []
+    wf = load_workflow(dossier)
+    try:
+        fired = engine.fire_due_timers(wf, now=now)
+    except engine.ConditionError as exc:
+        _incident(session=session, dossier=dossier, exc=exc, actor=None, now=now, step=None)
+        return []
+    if not fired:
+        return []
+    save_workflow(dossier, wf)
+    project_steps(session=session, dossier=dossier, wf=wf, now=now)
+    if engine.is_completed(wf):
+        _finish(session, dossier, now)
+    audit.record(session=session, actor=None, action="dossier.timer", object_type="dossier", object_id=dossier.id,
+                 summary=f"Hẹn giờ đến hạn: {len(fired)}", after={"fired": fired, "status": dossier.status}, now=now)
+    session.flush()
+    return fired
+
+
+def next_timer_at(dossier: Dossier) -> datetime | None:
+    """When the scheduler should next call :func:`advance_timers` for this dossier (None: no timer)."""
+    if dossier.state is None or dossier.status in CLOSED_STATUSES:
+        return None
+    timers = engine.waiting_timers(load_workflow(dossier))
+    return timers[0].due_at if timers else None
+
+
+def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime, data: dict[str, Any] | None = None,
+          if_match: int | None = None) -> Dossier:
+    """Run again what failed (a start or a step completion), optionally with corrected step data."""
+    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    if dossier.status != "incident":
+        raise Conflict("Hồ sơ không có sự cố để chạy lại.", code="no_incident",
+                       detail_en="The dossier has no incident to retry.")
+    audit.record(session=session, actor=officer, action="dossier.retry", object_type="dossier",
+                 object_id=dossier.id, summary=dossier.incident or "", before={"incident": dossier.incident},
+                 now=now)
+    if dossier.incident_step_id is None:
+        dossier.status, dossier.incident = "received", None
+        _run_start(session=session, dossier=dossier, actor=officer, now=now)
+        return dossier
+    step = session.get(Step, dossier.incident_step_id)
+    merged = {**(step.data or {}), **(data or {})}
+    advance(session=session, dossier=dossier, step=step, data=merged, actor=officer, now=now)
+    return dossier
+
+
+def close(*, session: Session, dossier_id: int, officer: Officer, status: str, reason: str, now: datetime,
+          if_match: int | None = None) -> Dossier:
+    """Withdraw (rút hồ sơ, the applicant asks) or stop (dừng xử lý) a dossier: its open steps are cancelled."""
+    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    if dossier.status in CLOSED_STATUSES:
+        raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}).", code="dossier_closed",
+                       detail_en=f"The dossier is already {dossier.status}.")
+    before = dossier.status
+    if dossier.state is not None:
+        wf = load_workflow(dossier)
+        engine.cancel(wf)
+        save_workflow(dossier, wf)
+    for row in _open_steps(session, dossier.id):
+        row.status = "cancelled"
+    dossier.status, dossier.closed_at, dossier.close_reason = status, now, reason
+    audit.record(session=session, actor=officer, action=f"dossier.{'withdraw' if status == 'withdrawn' else 'stop'}",
+                 object_type="dossier", object_id=dossier.id, summary=reason, before={"status": before},
+                 after={"status": status}, now=now)
+    session.flush()
+    return dossier
+
+
+# --- records ------------------------------------------------------------------------------------------
+
+def _who(officer: Officer | None) -> str | None:
+    return officer.full_name if officer else None
+
+
+def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
+    """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over, oldest first."""
+    steps = steps_of(session=session, dossier_id=dossier.id)
+    followers: dict[int, list[Step]] = {}
+    for row in steps:
+        if row.previous_step_id is not None:
+            followers.setdefault(row.previous_step_id, []).append(row)
+    rows: list[dict[str, Any]] = []
+    first = next((row for row in steps if row.previous_step_id is None), None)
+    rows.append({"step": None, "from_unit": "Tổ chức, cá nhân", "from_officer": dossier.applicant.get("name"),
+                 "to_unit": first.unit.name if first and first.unit else None,
+                 "to_officer": _who(dossier.received_by), "given_at": dossier.received_at,
+                 "received_at": dossier.received_at, "result": None, "note": "Nộp hồ sơ"})
+    for row in steps:
+        if row.status != "completed":
+            continue
+        nexts = followers.get(row.id) or [None]
+        for target in nexts:
+            note = row.returned_reason and f"Trả lại để xử lý lại: {row.returned_reason}"
+            if target is not None and target.returned_reason:
+                note = f"Trả lại: {target.returned_reason}"
+            rows.append({
+                "step": row.label, "step_name": row.name,
+                "from_unit": row.unit.name if row.unit else None, "from_officer": _who(row.completed_by),
+                "to_unit": (target.unit.name if target.unit else None) if target else "Tổ chức, cá nhân",
+                "to_officer": (_who(target.completed_by or target.assignee) if target
+                               else dossier.applicant.get("name")),
+                "given_at": row.completed_at,
+                "received_at": (target.claimed_at or target.completed_at or target.started_at) if target
+                else row.completed_at,
+                "result": row.result, "due_at": row.due_at, "note": note,
+            })
+    return {"dossier": dossier, "code": dossier.code, "agency": dossier.agency.name,
+            "procedure": dossier.version.definition.name, "rows": rows}
+
+
+def receipt(*, dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
+    """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả); the lookup secret only when just created."""
+    definition = dossier.version.definition
+    return {"id": dossier.id, "code": dossier.code, "procedure_key": dossier.procedure_key,
+            "procedure_name": definition.name, "procedure_code": definition.code, "agency": dossier.agency.name,
+            "applicant": dossier.applicant, "documents": dossier.documents, "received_at": dossier.received_at,
+            "received_by": _who(dossier.received_by), "counting_from": dossier.counting_from,
+            "appointment_at": dossier.due_at, "lookup_secret": secret}

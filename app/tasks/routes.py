@@ -1,0 +1,102 @@
+"""``/api/v1/tasks…``: officers' steps, thin views over :mod:`app.tasks.service`."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.guard import current_officer, require_roles
+from app.clock import utcnow
+from app.dossiers.routes import etag, if_match
+from app.extensions import db
+from app.org.routes import _page
+from app.tasks import schemas, service
+
+blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Bước xử lý của cán bộ (officers' steps)")
+
+READERS = ("admin", "auditor", "leader", "officer", "clerk")
+ACTORS = ("leader", "officer", "clerk")
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @require_roles(*READERS)
+    @blp.arguments(schemas.TaskQuery, location="query")
+    @blp.response(200, schemas.TaskOut(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Steps of my units (or mine), ordered by due time then id."""
+        stmt = service.list_steps(session=db.session, officer=current_officer(), now=utcnow(), **query)
+        return _page(stmt, pagination_parameters)
+
+
+@blp.route("/tasks/<int:step_id>")
+class TaskById(MethodView):
+    @require_roles(*READERS)
+    @blp.response(200, schemas.TaskDetailOut)
+    def get(self, step_id):
+        """One step with its form's JSON Schema and the dossier summary."""
+        step = service.get_for(session=db.session, step_id=step_id, officer=current_officer())
+        return step, 200, etag(step.dossier)
+
+
+@blp.route("/tasks/<int:step_id>/claim")
+class TaskClaim(MethodView):
+    @require_roles(*ACTORS)
+    @blp.response(200, schemas.TaskOut)
+    def post(self, step_id):
+        """Take a step of my unit (nhận xử lý)."""
+        step = service.claim(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
+                             if_match=if_match())
+        return step, 200, etag(step.dossier)
+
+
+@blp.route("/tasks/<int:step_id>/unclaim")
+class TaskUnclaim(MethodView):
+    @require_roles(*ACTORS)
+    @blp.response(200, schemas.TaskOut)
+    def post(self, step_id):
+        """Put a claimed step back in the unit's queue."""
+        step = service.unclaim(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
+                               if_match=if_match())
+        return step, 200, etag(step.dossier)
+
+
+@blp.route("/tasks/<int:step_id>/assign")
+class TaskAssign(MethodView):
+    @require_roles("leader")
+    @blp.arguments(schemas.AssignIn)
+    @blp.response(200, schemas.TaskOut)
+    def post(self, body, step_id):
+        """A leader assigns a step of their unit to one of its officers (phân công)."""
+        step = service.assign(session=db.session, step_id=step_id, officer=current_officer(),
+                              assignee_id=body["assignee_id"], now=utcnow(), if_match=if_match())
+        return step, 200, etag(step.dossier)
+
+
+@blp.route("/tasks/<int:step_id>/complete")
+class TaskComplete(MethodView):
+    @require_roles(*ACTORS)
+    @blp.arguments(schemas.CompleteIn)
+    @blp.response(200, schemas.TaskOut)
+    @blp.alt_response(202, schema=schemas.TaskOut, description="accepted, but the dossier went into incident")
+    def post(self, body, step_id):
+        """Complete a step with its form data (checked against the form's JSON Schema; 422 lists fields).
+
+        202 means the data was kept but a gateway condition failed: the dossier is in incident until a
+        leader retries it.
+        """
+        step, done = service.complete(session=db.session, step_id=step_id, officer=current_officer(),
+                                      data=body["data"], now=utcnow(), if_match=if_match())
+        return step, 200 if done else 202, etag(step.dossier)
+
+
+@blp.route("/tasks/<int:step_id>/return")
+class TaskReturn(MethodView):
+    @require_roles(*ACTORS)
+    @blp.arguments(schemas.ReturnIn)
+    @blp.response(200, schemas.TaskOut)
+    def post(self, body, step_id):
+        """Send the dossier back to an earlier step with a reason (409 when the diagram does not allow it)."""
+        step = service.return_step(session=db.session, step_id=step_id, officer=current_officer(),
+                                   reason=body["reason"], data=body["data"], now=utcnow(), if_match=if_match())
+        return step, 200, etag(step.dossier)

@@ -1,0 +1,44 @@
+"""Payloads of the step endpoints. Input schemas refuse unknown fields."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api import LocalDateTime, StrictSchema
+from app.dossiers.schemas import DossierSummaryOut, StepOut
+from app.tasks.models import STEP_STATUSES
+
+
+class TaskQuery(StrictSchema):
+    mine = ma.fields.Boolean()
+    unit_id = ma.fields.Integer()
+    procedure = ma.fields.String(validate=validate.Length(max=128))
+    status = ma.fields.String(validate=validate.OneOf(STEP_STATUSES))
+    overdue = ma.fields.Boolean()
+    due_before = LocalDateTime()
+
+
+class TaskOut(StepOut):
+    dossier = ma.fields.Nested(DossierSummaryOut)
+
+
+def _form_schema(step):
+    from app.tasks.service import form_schema
+    return form_schema(step)
+
+
+class TaskDetailOut(TaskOut):
+    form_schema = ma.fields.Function(_form_schema, allow_none=True)
+
+
+class CompleteIn(StrictSchema):
+    data = ma.fields.Dict(load_default=dict, metadata={"description": "the step's form, checked against its JSON Schema"})
+
+
+class AssignIn(StrictSchema):
+    assignee_id = ma.fields.Integer(required=True)
+
+
+class ReturnIn(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    data = ma.fields.Dict(load_default=dict)

@@ -1,0 +1,273 @@
+"""Officers' work on steps: list, claim, unclaim, assign, complete (with the step's form) and return.
+
+Permissions: an officer, leader or clerk acts on the steps of the units they belong to; a leader assigns a
+step of their unit to an officer of that unit; admins and auditors read everything. Every change locks the
+dossier first (:func:`app.dossiers.service.lock`) and checks the step's status inside the lock, so of two
+officers completing the same step exactly one wins and the other gets 409.
+
+Keyword-only functions given the session and ``now``; they flush and never commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import engine
+from app.audit import service as audit
+from app.dossiers import service as dossiers
+from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.org.models import Officer, OfficerUnit
+from app.org.service import descendant_agency_ids
+from app.tasks.models import OPEN_STATUSES, Step
+
+READ_ALL_ROLES = ("admin", "auditor")
+ACTING_ROLES = ("officer", "leader", "clerk")
+
+
+def unit_ids(officer: Officer) -> set[int]:
+    return {unit.id for unit in officer.units}
+
+
+def reads_all(officer: Officer) -> bool:
+    return officer.has_role(*READ_ALL_ROLES)
+
+
+def visibility(*, session: Session, officer: Officer) -> tuple[set[int], set[int]] | None:
+    """What ``officer`` may read: (agencies, with those below them; units whose steps they work). None: all."""
+    if reads_all(officer):
+        return None
+    roots = {unit.agency_id for unit in officer.units}
+    if officer.agency_id is not None:
+        roots.add(officer.agency_id)
+    agencies: set[int] = set()
+    for root in roots:
+        agencies |= descendant_agency_ids(session=session, agency_id=root)
+    return agencies, unit_ids(officer)
+
+
+def check_can_read(officer: Officer, dossier: Dossier, session: Session) -> None:
+    seen = visibility(session=session, officer=officer)
+    if seen is None or dossier.agency_id in seen[0]:
+        return
+    if seen[1] and session.scalar(select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(seen[1]))
+                                  .limit(1)) is not None:
+        return
+    raise Forbidden("Hồ sơ không thuộc cơ quan, đơn vị của bạn.", code="forbidden",
+                    detail_en="This dossier belongs to another agency.")
+
+
+def _check_member(officer: Officer, step: Step) -> None:
+    if not officer.has_role(*ACTING_ROLES) or step.unit_id not in unit_ids(officer):
+        raise Forbidden("Bước này thuộc đơn vị khác; bạn không xử lý được.", code="not_your_unit",
+                        detail_en="This step belongs to a unit you are not a member of.")
+
+
+# --- reading ------------------------------------------------------------------------------------------
+
+def get(*, session: Session, step_id: int) -> Step:
+    step = session.get(Step, step_id)
+    if step is None:
+        raise NotFound(f"Không có bước {step_id}.", detail_en=f"No step {step_id}.")
+    return step
+
+
+def get_for(*, session: Session, step_id: int, officer: Officer) -> Step:
+    step = get(session=session, step_id=step_id)
+    if not reads_all(officer) and step.unit_id not in unit_ids(officer):
+        check_can_read(officer, step.dossier, session)
+    return step
+
+
+def list_steps(*, session: Session, officer: Officer, now: datetime, mine: bool | None = None,
+               unit_id: int | None = None, procedure: str | None = None, status: str | None = None,
+               overdue: bool | None = None, due_before: datetime | None = None):
+    """Steps ordered by due time (no due time last), then id; officers see their units' steps only."""
+    stmt = select(Step).order_by(Step.due_at.is_(None), Step.due_at, Step.id)
+    if not reads_all(officer):
+        stmt = stmt.where(Step.unit_id.in_(select(OfficerUnit.unit_id).where(OfficerUnit.officer_id == officer.id)))
+    if mine:
+        stmt = stmt.where(Step.assignee_id == officer.id)
+    if unit_id is not None:
+        stmt = stmt.where(Step.unit_id == unit_id)
+    if procedure:
+        stmt = stmt.where(Step.dossier_id.in_(select(Dossier.id).where(Dossier.procedure_key == procedure)))
+    if status:
+        stmt = stmt.where(Step.status == status)
+    if overdue is not None:
+        late = (Step.status.in_(OPEN_STATUSES) & Step.due_at.is_not(None) & (Step.due_at < now)) | (
+            Step.result == "late")
+        stmt = stmt.where(late if overdue else ~late)
+    if due_before is not None:
+        stmt = stmt.where(Step.due_at < due_before)
+    return stmt
+
+
+def form_schema(step: Step) -> dict[str, Any] | None:
+    if not step.form:
+        return None
+    return (step.dossier.version.forms or {}).get(step.form)
+
+
+# --- changing -----------------------------------------------------------------------------------------
+
+def _locked(session: Session, step_id: int, if_match: int | None) -> tuple[Dossier, Step]:
+    step = get(session=session, step_id=step_id)
+    dossier = dossiers.lock(session=session, dossier_id=step.dossier_id, if_match=if_match)
+    step = session.execute(select(Step).where(Step.id == step_id).execution_options(populate_existing=True)).scalar_one()
+    return dossier, step
+
+
+def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) -> None:
+    if dossier.status in CLOSED_STATUSES:
+        raise Conflict(f"Hồ sơ {dossier.code} đã kết thúc ({dossier.status}).", code="dossier_closed",
+                       detail_en=f"Dossier {dossier.code} is {dossier.status}.")
+    if dossier.status == "incident":
+        raise Conflict("Hồ sơ đang có sự cố; lãnh đạo cần xử lý và chạy lại.", code="dossier_incident",
+                       detail_en="The dossier has an incident; a leader must retry it.")
+    if step.status == "completed":
+        who = step.completed_by.full_name if step.completed_by else "?"
+        raise Conflict(f"Bước này đã được {who} hoàn thành.", code="step_completed",
+                       detail_en=f"This step was already completed by {who}.")
+    if step.status == "cancelled":
+        raise Conflict("Bước này đã bị huỷ.", code="step_cancelled", detail_en="This step was cancelled.")
+    if officer is not None and step.status == "claimed" and step.assignee_id != officer.id:
+        who = step.assignee.full_name if step.assignee else "?"
+        raise Conflict(f"Bước này đang do {who} xử lý.", code="step_claimed",
+                       detail_en=f"This step is claimed by {who}.")
+
+
+def _snapshot(step: Step) -> dict[str, Any]:
+    return {"status": step.status, "assignee_id": step.assignee.id if step.assignee else None}
+
+
+def claim(*, session: Session, step_id: int, officer: Officer, now: datetime, if_match: int | None = None) -> Step:
+    dossier, step = _locked(session, step_id, if_match)
+    _check_member(officer, step)
+    _check_open(dossier, step, officer)
+    before = _snapshot(step)
+    step.status, step.assignee, step.claimed_at = "claimed", officer, step.claimed_at or now
+    audit.record(session=session, actor=officer, action="step.claim", object_type="step", object_id=step.id,
+                 summary=f"{dossier.code}: nhận xử lý bước {step.label or step.spec_id}", before=before,
+                 after=_snapshot(step), now=now)
+    session.flush()
+    return step
+
+
+def unclaim(*, session: Session, step_id: int, officer: Officer, now: datetime, if_match: int | None = None) -> Step:
+    dossier, step = _locked(session, step_id, if_match)
+    _check_member(officer, step)
+    _check_open(dossier, step)
+    if step.status != "claimed":
+        raise Conflict("Bước này chưa có người nhận.", code="step_not_claimed", detail_en="This step is not claimed.")
+    if step.assignee_id != officer.id and not officer.has_role("leader"):
+        raise Forbidden("Chỉ người đang xử lý hoặc lãnh đạo đơn vị được trả bước về hàng chờ.", code="forbidden",
+                        detail_en="Only the assignee or a leader of the unit may release this step.")
+    before = _snapshot(step)
+    step.status, step.assignee = "ready", None
+    audit.record(session=session, actor=officer, action="step.unclaim", object_type="step", object_id=step.id,
+                 summary=f"{dossier.code}: trả bước {step.label or step.spec_id} về hàng chờ", before=before,
+                 after=_snapshot(step), now=now)
+    session.flush()
+    return step
+
+
+def assign(*, session: Session, step_id: int, officer: Officer, assignee_id: int, now: datetime,
+           if_match: int | None = None) -> Step:
+    """A leader gives a step of their unit to an officer of that unit."""
+    dossier, step = _locked(session, step_id, if_match)
+    if not officer.has_role("leader") or step.unit_id not in unit_ids(officer):
+        raise Forbidden("Chỉ lãnh đạo của đơn vị được phân công bước này.", code="forbidden",
+                        detail_en="Only a leader of the step's unit may assign it.")
+    _check_open(dossier, step)
+    assignee = session.get(Officer, assignee_id)
+    if assignee is None or not assignee.is_active or step.unit_id not in unit_ids(assignee):
+        raise Unprocessable(errors={"assignee_id": ["Người được phân công phải là cán bộ của đơn vị xử lý bước."]})
+    before = _snapshot(step)
+    step.status, step.assignee, step.claimed_at = "claimed", assignee, now
+    audit.record(session=session, actor=officer, action="step.assign", object_type="step", object_id=step.id,
+                 summary=f"{dossier.code}: phân công bước {step.label or step.spec_id} cho {assignee.full_name}",
+                 before=before, after=_snapshot(step), now=now)
+    session.flush()
+    return step
+
+
+def validate_form(step: Step, data: dict[str, Any]) -> None:
+    """Check ``data`` against the step's form (JSON Schema); 422 with errors keyed by field path."""
+    schema = form_schema(step)
+    if not schema:
+        return
+    errors: dict[str, list[str]] = {}
+    validator = Draft202012Validator(schema, format_checker=FormatChecker())
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        path = ".".join(str(p) for p in error.absolute_path)
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for name in error.validator_value:
+                if name not in error.instance:
+                    key = f"{path}.{name}" if path else name
+                    errors.setdefault(key, []).append("Trường này là bắt buộc. / Required.")
+            continue
+        errors.setdefault(path or "_schema", []).append(error.message)
+    if errors:
+        raise Unprocessable("Dữ liệu biểu mẫu không hợp lệ.", detail_en="The form data is not valid.", errors=errors)
+
+
+def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str, Any], now: datetime,
+             if_match: int | None = None) -> tuple[Step, bool]:
+    """Complete a step with its form data; returns the step and False when the dossier went into incident."""
+    dossier, step = _locked(session, step_id, if_match)
+    _check_member(officer, step)
+    _check_open(dossier, step, officer)
+    validate_form(step, data)
+    before = _snapshot(step)
+    done = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now)
+    if done:
+        audit.record(session=session, actor=officer, action="step.complete", object_type="step", object_id=step.id,
+                     summary=f"{dossier.code}: hoàn thành bước {step.label or step.spec_id} ({step.result or '-'})",
+                     before=before, after={**_snapshot(step), "result": step.result, "dossier_status": dossier.status},
+                     now=now)
+    return step, done
+
+
+def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime,
+                data: dict[str, Any] | None = None, if_match: int | None = None) -> Step:
+    """Send the dossier back to an earlier step: complete this review step with ``approved = False``.
+
+    Allowed only when the diagram routes ``approved == False`` back to a step already done (409 otherwise).
+    """
+    dossier, step = _locked(session, step_id, if_match)
+    _check_member(officer, step)
+    _check_open(dossier, step, officer)
+    schema = form_schema(step) or {}
+    if schema and "approved" not in (schema.get("properties") or {}):
+        raise _no_return()
+    payload = {**(data or {}), "approved": False, "comment": reason}
+    validate_form(step, payload)
+    done_specs = {row.spec_id for row in dossiers.steps_of(session=session, dossier_id=dossier.id)
+                  if row.status == "completed"}
+
+    def goes_back(wf: engine.Workflow) -> None:
+        if not any(view.spec_id in done_specs for view in engine.ready_steps(wf)):
+            raise _no_return()
+
+    before = _snapshot(step)
+    done = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
+                            check=goes_back, returned_reason=reason)
+    if not done:
+        # the diagram could not route approved == False: the dossier is left as it was, nothing half-done
+        raise _no_return()
+    step.returned_reason = reason
+    audit.record(session=session, actor=officer, action="step.return", object_type="step", object_id=step.id,
+                 summary=f"{dossier.code}: trả lại từ bước {step.label or step.spec_id}: {reason}", before=before,
+                 after={**_snapshot(step), "result": step.result}, now=now)
+    session.flush()
+    return step
+
+
+def _no_return() -> Conflict:
+    return Conflict("Quy trình không cho phép trả lại từ bước này.", code="return_not_allowed",
+                    detail_en="The diagram does not allow sending the dossier back from this step.")

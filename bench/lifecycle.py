@@ -1,0 +1,267 @@
+"""Lifecycle benchmark: receive NA-3857 dossiers and complete every step over HTTP, against bare engine calls.
+
+    .venv/bin/python bench/lifecycle.py                      # gunicorn on SQLite, and on PostgreSQL if reachable
+    .venv/bin/python bench/lifecycle.py --dossiers 50 --clients 1,8
+    .venv/bin/python bench/lifecycle.py --url http://host:8000   # a running server with the demo data loaded
+
+For each database it prints dossiers/s, per-call p50/p99, the ratio to the in-process ceiling (the same
+workload on ``app.engine`` functions alone: start, complete each step, save and reload the state between
+steps), and the gunicorn workers' RSS before and after. Standard library only (urllib, threads).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+KEY = "na_khau_tru_kinh_phi_boi_thuong"
+DEMO_PASSWORD = "motcua-demo-2026"
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test?options=-csearch_path%3Dbench_e"
+APPLICANT = {"name": "Nguyễn Thị Hoa", "id_number": "040190001234", "phone": "0912345678"}
+DOCUMENTS = [{"name": "Đơn đề nghị", "copy_kind": "ban_chinh", "copies": 1}]
+STEPS = {
+    "Step_1": ("na.hn.motcua", {"applicant_name": "Nguyễn Thị Hoa", "id_number": "040190001234",
+                                "documents_received": [{"name": "Đơn đề nghị", "copy_kind": "ban_chinh"}]}),
+    "Step_2": ("na.hn.ktht.truongphong", {"approved": True}),
+    "Step_3": ("na.hn.ktht.chuyenvien", {"opinion": "Đủ điều kiện", "approved": True}),
+    "Step_4": ("na.hn.ktht.truongphong", {"approved": True}),
+    "Step_5": ("na.hn.chutich", {"approved": True}),
+    "Step_6": ("na.hn.vanthu", {"document_number": "1/UBND", "signed_on": "2026-03-04"}),
+    "Step_7": ("na.hn.motcua", {"method": "truc_tiep"}),
+}
+
+
+# --- HTTP client --------------------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, base: str) -> None:
+        self.base = base.rstrip("/")
+        self.timings: list[float] = []
+        self.lock = threading.Lock()
+
+    def call(self, method: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        t0 = time.perf_counter()
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                status, payload = resp.status, resp.read()
+        except urllib.error.HTTPError as exc:
+            status, payload = exc.code, exc.read()
+        elapsed = time.perf_counter() - t0
+        with self.lock:
+            self.timings.append(elapsed)
+        return status, (json.loads(payload) if payload else {})
+
+    def token(self, username: str, password: str) -> str:
+        status, body = self.call("POST", "/api/v1/auth/token", {"username": username, "password": password})
+        if status != 200:
+            raise SystemExit(f"login {username}: {status} {body}")
+        return body["access_token"]
+
+
+def one_dossier(client: Client, tokens: dict[str, str]) -> None:
+    status, receipt = client.call("POST", f"/api/v1/procedures/{KEY}/dossiers",
+                                  {"applicant": APPLICANT, "documents": DOCUMENTS}, tokens["na.hn.motcua"])
+    if status != 201:
+        raise RuntimeError(f"start: {status} {receipt}")
+    dossier_id = receipt["id"]
+    while True:
+        status, dossier = client.call("GET", f"/api/v1/dossiers/{dossier_id}", token=tokens["na.hn.motcua"])
+        if dossier["status"] == "finished":
+            return
+        step = dossier["current_steps"][0]
+        username, data = STEPS[step["spec_id"]]
+        status, body = client.call("POST", f"/api/v1/tasks/{step['id']}/complete", {"data": data}, tokens[username])
+        if status != 200:
+            raise RuntimeError(f"complete {step['spec_id']}: {status} {body}")
+
+
+def run_http(base: str, dossiers: int, clients: int, password: str) -> dict:
+    client = Client(base)
+    tokens = {user: client.token(user, password) for user, _ in STEPS.values()}
+    client.timings.clear()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for future in [pool.submit(one_dossier, client, tokens) for _ in range(dossiers)]:
+            future.result()
+    elapsed = time.perf_counter() - t0
+    timings = sorted(client.timings)
+    return {"dossiers_per_s": dossiers / elapsed, "calls": len(timings),
+            "p50_ms": 1000 * statistics.median(timings),
+            "p99_ms": 1000 * timings[min(len(timings) - 1, int(len(timings) * 0.99))]}
+
+
+# --- the ceiling: the same workload on bare engine functions ------------------------------------------
+
+def run_ceiling(dossiers: int) -> float:
+    from app import engine
+
+    compiled = engine.compile_process({f"{KEY}.bpmn": (ROOT / "bpmn_models" / f"{KEY}.bpmn").read_bytes()}, KEY)
+    compiled = engine.CompiledProcess.from_json(compiled.to_json())
+    now = datetime.now(UTC)
+    t0 = time.perf_counter()
+    for _ in range(dossiers):
+        text = engine.dumps(engine.start(compiled, {"applicant": APPLICANT}, now=now))
+        while True:
+            wf = engine.loads(text, compiled)
+            ready = engine.ready_steps(wf)
+            if not ready:
+                break
+            engine.complete_step(wf, ready[0].task_id, STEPS[ready[0].spec_id][1], now=now)
+            text = engine.dumps(wf)
+    return dossiers / (time.perf_counter() - t0)
+
+
+# --- a server of our own ------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().split(") ")[1].split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return sorted(found)
+
+
+def workers_rss_mib(master: int) -> list[float]:
+    return [round(_rss_kib(pid) / 1024, 1) for pid in _children(master)]
+
+
+def postgres_reachable() -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect("host=127.0.0.1 user=postgres dbname=test", connect_timeout=2) as conn:
+            conn.execute("DROP SCHEMA IF EXISTS bench_e CASCADE")
+            conn.execute("CREATE SCHEMA bench_e")
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not here"
+        return False
+
+
+class Server:
+    """gunicorn on a fresh database: migrated and bootstrapped with the demo organisation."""
+
+    def __init__(self, database_url: str, workers: int) -> None:
+        self.database_url, self.workers = database_url, workers
+        self.dir = tempfile.mkdtemp(prefix="motcua-bench-")
+        self.port = _free_port()
+        self.env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "bench-" + "x" * 48,
+                    "SCHEDULER_ENABLED": "false", "DEMO_PASSWORD": DEMO_PASSWORD, "ADMIN_PASSWORD": "bench-admin-pw-1",
+                    "LOG_LEVEL": "WARNING"}
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> Server:  # noqa: PYI034
+        flask = [sys.executable, "-m", "flask", "--app", "app"]
+        for cmd in (["db", "upgrade"], ["bootstrap"]):
+            subprocess.run(flask + cmd, cwd=ROOT, env=self.env, check=True, capture_output=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", str(self.workers), "--threads", "1", "-b", f"127.0.0.1:{self.port}",
+             "--log-level", "warning", "app:create_app()"], cwd=ROOT, env=self.env)
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v1/openapi.json", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("gunicorn did not start")
+        return self
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(30)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def report(label: str, base: str, args: argparse.Namespace, ceiling: float, master: int | None) -> None:
+    before = workers_rss_mib(master) if master else []
+    print(f"\n== {label} ==")
+    if args.warmup:
+        # every worker compiles the process and builds its calendar once; measure the steady state
+        run_http(base, args.warmup, min(args.warmup, 4), args.password)
+        print(f"  (after {args.warmup} warm-up dossiers; RSS 'before' is the fresh workers)")
+    for clients in args.clients:
+        r = run_http(base, args.dossiers, clients, args.password)
+        print(f"  {clients} client(s): {r['dossiers_per_s']:7.2f} dossiers/s  {r['calls']} calls  "
+              f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
+              f"ratio to ceiling {r['dossiers_per_s'] / ceiling:6.3f}")
+    if master:
+        print(f"  worker RSS MiB before {before} after {workers_rss_mib(master)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="a running server (demo data loaded); default: start gunicorn ourselves")
+    parser.add_argument("--dossiers", type=int, default=20, help="dossiers per run (default 20)")
+    parser.add_argument("--clients", default="1,8", help="concurrent clients, comma separated (default 1,8)")
+    parser.add_argument("--warmup", type=int, default=8, help="unmeasured dossiers first (default 8)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers when we start it (default 4)")
+    parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD))
+    parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even when reachable")
+    args = parser.parse_args()
+    args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
+
+    ceiling = run_ceiling(args.dossiers)
+    print(f"ceiling (bare engine, in-process, 1 thread, state saved and reloaded per step): {ceiling:.1f} dossiers/s")
+    if args.url:
+        report(args.url, args.url, args, ceiling, None)
+        return
+    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp, \
+            Server(f"sqlite:///{tmp}/bench.sqlite3", args.workers) as server:
+        report(f"gunicorn -w {args.workers}, SQLite", server.url, args, ceiling, server.proc.pid)
+    if not args.no_postgres and postgres_reachable():
+        with Server(PG_URL, args.workers) as server:
+            report(f"gunicorn -w {args.workers}, PostgreSQL", server.url, args, ceiling, server.proc.pid)
+    elif not args.no_postgres:
+        print("\nPostgreSQL not reachable at 127.0.0.1: skipped")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""BPMN timers: the scheduler's entry point ``advance_timers`` fires due timers and re-projects the steps."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from app.dossiers import service
+from app.dossiers.models import Dossier
+from app.extensions import db
+from app.org.models import Agency
+
+DIAGRAM = Path(__file__).resolve().parents[1] / "engine" / "data" / "boundary_timers.bpmn"
+
+
+def test_due_boundary_timer_cancels_the_step_and_opens_the_escalation(flow, auth, app, clock):
+    admin = auth.headers("admin")
+    with app.app_context():
+        agency_id = db.session.query(Agency).filter_by(code="NA-HN").one().id
+    up = flow.client.post(f"/api/v1/process-definitions?agency_id={agency_id}", data=DIAGRAM.read_bytes(),
+                          headers={**admin, "Content-Type": "application/xml"})
+    assert up.status_code == 201, up.get_json()
+    assert flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/submit",
+                            headers=admin).status_code == 200
+    pub = flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/publish", headers=admin,
+                           json={"decision_number": "1/QĐ", "decision_date": "2026-03-01"})
+    assert pub.status_code == 200, pub.get_json()
+    receipt = flow.start("boundary_timers")
+    with app.app_context():
+        dossier = db.session.get(Dossier, receipt["id"])
+        assert service.next_timer_at(dossier) == clock.now() + timedelta(minutes=2)
+        assert service.advance_timers(db.session, dossier, clock.now()) == []
+        db.session.commit()
+    clock.advance(timedelta(minutes=6))
+    with app.app_context():
+        dossier = db.session.get(Dossier, receipt["id"])
+        fired = service.advance_timers(db.session, dossier, clock.now())
+        db.session.commit()
+    assert len(fired) == 2
+    view = flow.client.get(f"/api/v1/dossiers/{receipt['id']}", headers=auth.headers("admin")).get_json()
+    assert {s["spec_id"] for s in view["current_steps"]} == {"escalate", "remind"}
+    assert [(s["spec_id"], s["status"]) for s in view["past_steps"]] == [("review", "cancelled")]
