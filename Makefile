@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app
 
-.PHONY: run test test-postgres install serve scheduler clean
+.PHONY: run test test-postgres install serve scheduler clean console console-optional
 
 $(BIN)/python:
 	@$(PYTHON) -c "import sys; assert sys.version_info[:2] == (3, 11)" 2>/dev/null || { echo "Python 3.11 is needed; set PYTHON=/path/to/python3.11"; exit 1; }
@@ -21,13 +21,13 @@ $(STAMP): $(BIN)/python setup.cfg pyproject.toml
 install: $(STAMP)
 
 ## Set up and run the service on the embedded default (SQLite + in-process scheduler), demo data loaded.
-run: install
+run: install console-optional
 	$(BIN)/flask db upgrade
 	$(BIN)/flask bootstrap
 	SCHEDULER_ENABLED=$${SCHEDULER_ENABLED:-true} $(BIN)/flask run --host $(HOST) --port $(PORT) --no-reload
 
 ## Set up and run the test suite (SQLite by default; TEST_DATABASE_URL=postgresql+psycopg://… for PostgreSQL).
-test: install
+test: install console-optional
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Production-style: gunicorn workers (scheduler as its own process: `make scheduler`).
@@ -40,3 +40,23 @@ scheduler: install
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
+
+## Web console assets: bpmn-js and the Camunda moddle descriptor from the npm registry (pinned by
+## console/package-lock.json), copied under app/console/static/vendor/ (gitignored). Needs Node.js + npm.
+CONSOLE_VENDOR := app/console/static/vendor
+CONSOLE_STAMP := $(CONSOLE_VENDOR)/.installed-$(shell cat console/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)
+
+console: $(CONSOLE_STAMP)
+
+$(CONSOLE_STAMP): console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund
+	rm -rf $(CONSOLE_VENDOR)/bpmn-js $(CONSOLE_VENDOR)/camunda-bpmn-moddle $(CONSOLE_VENDOR)/.installed-*
+	mkdir -p $(CONSOLE_VENDOR)/bpmn-js $(CONSOLE_VENDOR)/camunda-bpmn-moddle
+	cp -R console/node_modules/bpmn-js/dist/assets console/node_modules/bpmn-js/dist/*.production.min.js console/node_modules/bpmn-js/LICENSE $(CONSOLE_VENDOR)/bpmn-js/
+	cp console/node_modules/camunda-bpmn-moddle/resources/camunda.json console/node_modules/camunda-bpmn-moddle/LICENSE $(CONSOLE_VENDOR)/camunda-bpmn-moddle/
+	touch $@
+
+## For `make run`: install the console assets when npm is present; never fails (the API works without them).
+console-optional:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory console || echo "WARNING: make console failed; the BPMN editor is not installed (the API works)."; \
+	else echo "WARNING: Node.js/npm not found; the BPMN editor is not installed (install Node.js, then: make console)."; fi

@@ -26,6 +26,16 @@ BLUEPRINT_MODULES = (
     "app.calendar.routes",
     "app.notifications.routes",
     "app.scheduler.routes",
+    "app.audit.routes",
+    "app.public.routes",
+    "app.deadlines.routes",
+    "app.reports.routes",
+    "app.reports.pages",
+    "app.metrics.routes",
+)
+#: HTML pages outside the API (plain Flask blueprints, not in the OpenAPI document).
+PAGE_BLUEPRINT_MODULES = (
+    "app.console.routes",
 )
 
 
@@ -102,3 +112,5 @@ def _register_blueprints(app: Flask) -> None:
     for module_name in BLUEPRINT_MODULES:
         module = importlib.import_module(module_name)
         api.register_blueprint(module.blp)
+    for module_name in PAGE_BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(module_name).blp)

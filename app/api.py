@@ -7,15 +7,65 @@ from zoneinfo import ZoneInfo
 import marshmallow as ma
 from flask import current_app
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from app import errors
+
+
+class Int64Converter(IntegerConverter):
+    """``<int:…>`` bounded to a signed 64-bit integer (the documented ``maximum`` follows)."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None,
+                 max: int | None = 2**63 - 1, signed: bool = False) -> None:
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class Problem(ma.Schema):
+    """What every error body is (RFC 9457 problem+json), as documented in the OpenAPI spec.
+
+    Extension members (``warnings``, ``current_etag``…) are allowed, as RFC 9457 says.
+    """
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(metadata={"description": "URI of the problem type"})
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    code = ma.fields.String(metadata={"description": "Stable machine-readable code"})
+    detail = ma.fields.String()
+    instance = ma.fields.String(allow_none=True)
+    errors = ma.fields.Raw(metadata={"description": "Per field (or per BPMN element) errors"})
 
 
 class ProblemApi(Api):
     """flask-smorest with its error handler replaced by ours (RFC 9457 bodies)."""
 
+    ERROR_SCHEMA = Problem
+
+    def init_app(self, app, *args, **kwargs):  # flask-smorest's signature
+        # ids are 64-bit in the database: a longer number in a path is a 404, not an overflow (500)
+        app.url_map.converters["int"] = Int64Converter
+        return super().init_app(app, *args, **kwargs)
+
     def handle_http_exception(self, error):  # noqa: ANN001, ANN201 - signature from flask-smorest
         return errors.handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """Document error responses as they are sent: ``application/problem+json`` with :class:`Problem`."""
+        import http
+
+        from flask_smorest.utils import prepare_response
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, "application/problem+json")
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, "application/problem+json")
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
 
 
 

@@ -53,12 +53,17 @@ def load_organisation(*, session: Session, data: dict, now: datetime, password: 
             "code": item["code"], "name": item["name"], "kind": item.get("kind", "division"),
             "agency_id": agencies_by_code[item["agency"]].id})
         units_by_code[item["code"]] = unit
+    for item in data.get("units", []):
+        if item.get("parent"):  # the unit that leads this one: its leaders lead this unit too
+            units_by_code[item["code"]].parent_id = units_by_code[item["parent"]].id
     officers = 0
     for item in data.get("officers", []):
-        org_service.create_officer(session=session, now=now, officer_in={
+        officer = org_service.create_officer(session=session, now=now, officer_in={
             "username": item["username"], "full_name": item["full_name"], "password": password,
             "roles": item.get("roles", ["officer"]), "email": item.get("email"),
             "unit_ids": [units_by_code[code].id for code in item.get("units", [])], "agency_id": None})
+        if item.get("scope") == "system":  # no home agency: a system admin / designer for every agency
+            officer.agency_id = None
         officers += 1
     return {"agencies": len(agencies_by_code), "units": len(units_by_code), "officers": officers}
 
@@ -84,7 +89,7 @@ def bootstrap(*, session: Session, now: datetime, admin_password: str | None) ->
     return report
 
 
-def _extra_steps():  # noqa: ANN202
+def _extra_steps():
     """First-run steps of other capabilities: national calendar overrides, shipped procedures."""
     from app.calendar.service import load_national_overrides
     from app.definitions.shipped import load_shipped_procedures

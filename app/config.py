@@ -17,7 +17,10 @@
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
 ``AUTHORING_MAX_BYTES`` (2 MiB), ``AUTHORING_XLSX_MAX_UNCOMPRESSED`` (20 MiB), ``CATALOG_REVIEW_MONTHS`` (12, or
-``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15).
+``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15), ``REPORT_MAX_DAYS`` (731),
+``DUE_SOON_FRACTION`` (0.25), ``ESCALATION_DELAYS`` (``PT4H``, ``P1D``), ``THROTTLE_*`` (login and lookup limits).
+Read from the environment by the modules that use them: ``METRICS_TOKEN``, ``METRICS_ALLOW_FROM``,
+``PROMETHEUS_MULTIPROC_DIR`` (see ``app/metrics``).
 """
 from __future__ import annotations
 

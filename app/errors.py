@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json, request
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from app.i18n import message
@@ -145,9 +145,18 @@ def handle_database_down(error: Exception) -> Response:
     return problem(503, "database_unavailable", headers={"Retry-After": "5"})
 
 
+def handle_value_out_of_range(error: Exception) -> Response:
+    """A client value the database cannot hold (an integer beyond 64 bits, a text too long): 422, not 500."""
+    log.info("value refused by the database: %s", error.__class__.__name__)
+    return problem(422, "validation_failed", message("value_out_of_range", "Giá trị vượt quá giới hạn lưu trữ.",
+                                                      "A value is out of the range that can be stored."))
+
+
 def handle_unexpected(error: Exception) -> Response:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
+    if isinstance(error, OverflowError):  # SQLite cannot bind an integer beyond 64 bits
+        return handle_value_out_of_range(error)
     log.exception("unhandled error on %s %s", request.method, request.path)
     return problem(500, "internal_error")
 
@@ -162,6 +171,8 @@ def _is_connection_problem(error: DBAPIError) -> bool:
 def handle_dbapi_error(error: DBAPIError) -> Response:
     if _is_connection_problem(error):
         return handle_database_down(error)
+    if isinstance(error, DataError):  # PostgreSQL: numeric value out of range, value too long…
+        return handle_value_out_of_range(error)
     return handle_unexpected(error)
 
 

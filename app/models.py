@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "app.calendar.models",
     "app.scheduler.due_work_models",
     "app.notifications.models",
+    "app.deadlines.models",
 )
 
 

@@ -29,3 +29,5 @@ class AuditEvent(db.Model):
     after: Mapped[Any | None] = mapped_column(JSON)
     request_id: Mapped[str | None] = mapped_column(String(64))
     client_address: Mapped[str | None] = mapped_column(String(64))
+    #: ``allowed`` for changes that happened, ``denied`` for refused attempts (401, 403, 429).
+    outcome: Mapped[str] = mapped_column(String(8), default="allowed", server_default="allowed", index=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime
@@ -42,3 +42,20 @@ class ApiKey(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     officer: Mapped[Officer] = relationship()
+
+
+class ThrottleEvent(db.Model):
+    """One counted attempt (a failed login, a public lookup) in a sliding window.
+
+    Kept in the database, not in process memory, so every gunicorn worker counts the same attempts.
+    ``bucket`` names the limit (``login_account``, ``login_address``, ``public_lookup``), ``key`` the
+    account or client address it counts for.
+    """
+
+    __tablename__ = "throttle_events"
+    __table_args__ = (Index("ix_throttle_events_bucket_key_at", "bucket", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

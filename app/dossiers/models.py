@@ -38,6 +38,7 @@ class Dossier(db.Model):
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     documents: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="received")
+    channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")  # online|direct|postal
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     #: When time starts counting (the 15:00 rule).
@@ -54,10 +55,21 @@ class Dossier(db.Model):
     incident: Mapped[str | None] = mapped_column(Text)
     #: The step whose completion failed (retried by ``…/retry``); None when the start itself failed.
     incident_step_id: Mapped[int | None] = mapped_column(Integer)
+    # --- deadlines (app.deadlines): overdue mark, pauses, the one extension with apology (form 04)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    used_minutes: Mapped[int | None] = mapped_column(Integer)
+    extended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    extended_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    extended_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    due_before_extension: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    extension_reason: Mapped[str | None] = mapped_column(Text)
+    apology_text: Mapped[str | None] = mapped_column(Text)
 
     version: Mapped[DefinitionVersion] = relationship()
     agency: Mapped[Agency] = relationship()
-    received_by: Mapped[Officer | None] = relationship()
+    received_by: Mapped[Officer | None] = relationship(foreign_keys=[received_by_id])
+    extended_by: Mapped[Officer | None] = relationship(foreign_keys=[extended_by_id])
     steps = relationship("Step", back_populates="dossier", order_by="Step.id", cascade="all, delete-orphan")
 
 

@@ -31,6 +31,8 @@ class DossierIn(StrictSchema):
     data = ma.fields.Dict(keys=ma.fields.String(validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")),
                           load_default=dict, metadata={"description": "dossier fields, visible to gateways"})
     documents = ma.fields.List(ma.fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=100))
+    channel = ma.fields.String(load_default="direct", validate=validate.OneOf(("online", "direct", "postal")),
+                               metadata={"description": "how the dossier was received (trực tuyến, trực tiếp, bưu chính)"})
 
 
 class DossierQuery(StrictSchema):
@@ -54,6 +56,11 @@ class ReasonIn(StrictSchema):
 
 class RetryIn(StrictSchema):
     data = ma.fields.Dict(load_default=dict, metadata={"description": "corrected step data, merged over the failed one"})
+
+
+def _deadlines():
+    from app.deadlines import schemas as deadline_schemas  # deadlines builds on dossiers: import late
+    return deadline_schemas
 
 
 class RefOut(ma.Schema):
@@ -89,6 +96,7 @@ class StepOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     data = ma.fields.Dict(allow_none=True)
     returned_reason = ma.fields.String(allow_none=True)
+    deadline = ma.fields.Function(lambda step: _deadlines().step_deadline(step))
 
 
 class DossierSummaryOut(ma.Schema):
@@ -106,6 +114,7 @@ class DossierSummaryOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     incident = ma.fields.String(allow_none=True)
     lock_version = ma.fields.Integer()
+    deadline = ma.fields.Function(lambda dossier: _deadlines().dossier_deadline(dossier))
 
 
 class DossierOut(DossierSummaryOut):
@@ -114,6 +123,12 @@ class DossierOut(DossierSummaryOut):
     documents = ma.fields.List(ma.fields.Dict())
     closed_at = LocalDateTime(allow_none=True)
     close_reason = ma.fields.String(allow_none=True)
+    extension = ma.fields.Function(lambda d: None if d.extended_at is None else {
+        "extended_at": LocalDateTime().serialize("x", {"x": d.extended_at}),
+        "previous_due_at": LocalDateTime().serialize("x", {"x": d.due_before_extension}),
+        "new_due_at": LocalDateTime().serialize("x", {"x": d.extended_due_at}),
+        "reason": d.extension_reason, "apology_text": d.apology_text,
+        "extended_by": d.extended_by.full_name if d.extended_by else None})
     current_steps = ma.fields.Method("_current")
     past_steps = ma.fields.Method("_past")
 

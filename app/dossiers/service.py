@@ -33,8 +33,9 @@ from app.calendar import (
     classify_completion,
     reception_start,
 )
+from app.deadlines import service as deadlines
 from app.definitions import service as definitions
-from app.definitions.models import DefinitionVersion
+from app.definitions.models import DEFAULT_LANE, DefinitionVersion
 from app.dossiers.calendar import calendar_for
 from app.dossiers.codes import format_code, next_sequence
 from app.dossiers.models import CLOSED_STATUSES, Dossier
@@ -48,7 +49,7 @@ _COMPILED: dict[tuple, engine.CompiledProcess] = {}
 def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
     """The compiled process of a published (hence immutable) version, parsed once per process."""
     # the id alone is not enough where ids are reused (tests empty the tables; a restored database)
-    key = (version.id, version.bpmn_sha256, version.published_at)
+    key = (version.id, version.bpmn_sha256, version.process_id, version.published_at)
     found = _COMPILED.get(key)
     if found is None:
         if not version.compiled:
@@ -193,12 +194,13 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
             due = add_working_time(cal, max(now, dossier.counting_from), timedelta(minutes=minutes))
         row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
                    label=view.properties.get("step"), form=view.properties.get("form"), lane_id=view.lane_id,
-                   unit_id=units.get(view.lane_id) if view.lane_id else None, status="ready",
+                   unit_id=units.get(view.lane_id or DEFAULT_LANE), status="ready",
                    previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
                    time_limit_minutes=minutes, returned_reason=returned_reason)
         session.add(row)
         created.append(row)
     session.flush()
+    deadlines.on_steps_projected(session=session, dossier=dossier, created=created, wf=wf, now=now, cal=cal)
     return created
 
 
@@ -220,6 +222,7 @@ def _finish(session: Session, dossier: Dossier, now: datetime, cal: WorkingCalen
     if dossier.due_at is not None:
         cal = cal or calendar_for(session, dossier.agency_id, now)
         dossier.result = classify_completion(cal, dossier.due_at, now)
+    deadlines.on_dossier_finished(session=session, dossier=dossier, now=now, cal=cal)
 
 
 # --- receiving ----------------------------------------------------------------------------------------
@@ -256,7 +259,8 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     applicant, data = dossier_in["applicant"], dossier_in.get("data") or {}
     dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
                       agency_id=agency.id, applicant=applicant, data=data,
-                      documents=list(dossier_in.get("documents") or []), status="received", received_at=now,
+                      documents=list(dossier_in.get("documents") or []), channel=dossier_in.get("channel", "direct"),
+                      status="received", received_at=now,
                       received_by_id=officer.id if officer else None, counting_from=counting_from, due_at=due,
                       lookup_secret_hash=hash_secret(secret), lock_version=1)
     session.add(dossier)
@@ -264,6 +268,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     audit.record(session=session, actor=officer, action="dossier.receive", object_type="dossier",
                  object_id=dossier.id, summary=f"Tiếp nhận hồ sơ {code} ({key} v{version.version})",
                  after={"code": code, "status": "received", "due_at": due.isoformat() if due else None}, now=now)
+    deadlines.on_dossier_started(session=session, dossier=dossier, now=now)
     _run_start(session=session, dossier=dossier, actor=officer, now=now)
     return dossier, secret
 
@@ -315,6 +320,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     step.data = data
     if step.due_at is not None:
         step.result = classify_completion(cal, step.due_at, now)
+    deadlines.on_step_completed(session=session, dossier=dossier, step=step, now=now, cal=cal)
     save_workflow(dossier, wf)
     project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step, returned_reason=returned_reason,
                   cal=cal)
@@ -394,6 +400,7 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
     for row in _open_steps(session, dossier.id):
         row.status = "cancelled"
     dossier.status, dossier.closed_at, dossier.close_reason = status, now, reason
+    deadlines.on_dossier_finished(session=session, dossier=dossier, now=now)
     audit.record(session=session, actor=officer, action=f"dossier.{'withdraw' if status == 'withdrawn' else 'stop'}",
                  object_type="dossier", object_id=dossier.id, summary=reason, before={"status": before},
                  after={"status": status}, now=now)
@@ -439,6 +446,8 @@ def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
                 else row.completed_at,
                 "result": row.result, "due_at": row.due_at, "note": note,
             })
+    rows[1:] = sorted(rows[1:] + deadlines.control_sheet_rows(session=session, dossier=dossier),
+                      key=lambda r: r["given_at"])
     return {"dossier": dossier, "code": dossier.code, "agency": dossier.agency.name,
             "procedure": dossier.version.definition.name, "rows": rows}
 

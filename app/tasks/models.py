@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime
@@ -22,6 +22,10 @@ class Step(db.Model):
         UniqueConstraint("dossier_id", "task_id"),
         Index("ix_steps_unit_status_due", "unit_id", "status", "due_at"),
         Index("ix_steps_assignee_status", "assignee_id", "status"),
+        # deadlines: "open, not yet marked overdue, due before now" (the overdue sweep) reads only open rows
+        Index("ix_steps_open_due", "due_at",
+              postgresql_where=text("status IN ('ready', 'claimed') AND overdue_at IS NULL"),
+              sqlite_where=text("status IN ('ready', 'claimed') AND overdue_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -50,6 +54,12 @@ class Step(db.Model):
     result: Mapped[str | None] = mapped_column(String(16))
     data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     returned_reason: Mapped[str | None] = mapped_column(Text)
+    #: deadlines: when the step was found past its due time (set once by the scheduler).
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: deadlines: working minutes excluded from the step's time (pauses; all time before a restart).
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: deadlines: working minutes the step took, pauses excluded (set at completion).
+    used_minutes: Mapped[int | None] = mapped_column(Integer)
 
     # Joined: every view of a step shows its unit and officers; avoids one query per step and field.
     unit: Mapped[Unit | None] = relationship(lazy="joined")

@@ -14,14 +14,14 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app import engine
 from app.audit import service as audit
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
-from app.org.models import Officer, OfficerUnit
+from app.org.models import Officer
 from app.org.service import descendant_agency_ids
 from app.tasks.models import OPEN_STATUSES, Step
 
@@ -30,7 +30,10 @@ ACTING_ROLES = ("officer", "leader", "clerk")
 
 
 def unit_ids(officer: Officer) -> set[int]:
-    return {unit.id for unit in officer.units}
+    """The officer's units; a leader's include the units below them (:func:`app.auth.scope.unit_ids`)."""
+    from app.auth import scope
+
+    return scope.unit_ids(session=object_session(officer), officer=officer)
 
 
 def reads_all(officer: Officer) -> bool:
@@ -89,7 +92,7 @@ def list_steps(*, session: Session, officer: Officer, now: datetime, mine: bool 
     """Steps ordered by due time (no due time last), then id; officers see their units' steps only."""
     stmt = select(Step).order_by(Step.due_at.is_(None), Step.due_at, Step.id)
     if not reads_all(officer):
-        stmt = stmt.where(Step.unit_id.in_(select(OfficerUnit.unit_id).where(OfficerUnit.officer_id == officer.id)))
+        stmt = stmt.where(Step.unit_id.in_(unit_ids(officer)))
     if mine:
         stmt = stmt.where(Step.assignee_id == officer.id)
     if unit_id is not None:

@@ -185,7 +185,8 @@ def test_list_and_filter_dossiers(flow, clock):
     # another province's officer sees none of them
     other = flow.client.get("/api/v1/dossiers", headers=flow.h("cb.ha.vhxh.congchuc")).get_json()
     assert other == []
-    assert flow.client.get(f"/api/v1/dossiers/{first['id']}", headers=flow.h("cb.ha.vhxh.congchuc")).status_code == 403
+    # another agency's dossier is not even said to exist
+    assert flow.client.get(f"/api/v1/dossiers/{first['id']}", headers=flow.h("cb.ha.vhxh.congchuc")).status_code == 404
     assert flow.client.get(f"/api/v1/dossiers/{first['id']}", headers=flow.h("kiemtra.noibo")).status_code == 200
 
 

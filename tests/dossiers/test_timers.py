@@ -22,7 +22,8 @@ def test_due_boundary_timer_cancels_the_step_and_opens_the_escalation(flow, auth
     assert flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/submit",
                             headers=admin).status_code == 200
     pub = flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/publish", headers=admin,
-                           json={"decision_number": "1/QĐ", "decision_date": "2026-03-01"})
+                           json={"decision_number": "1/QĐ", "decision_date": "2026-03-01",
+                                 "lane_bindings": {"*": "NA-HN-KTHTDT"}})  # the diagram has no lanes
     assert pub.status_code == 200, pub.get_json()
     receipt = flow.start("boundary_timers")
     with app.app_context():

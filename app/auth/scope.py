@@ -1,0 +1,198 @@
+"""Data scope: *on which objects* an officer may use an endpoint the permission table let them call.
+
+Rules:
+
+- **Agency scope.** An officer's agencies are their home agency and their units' agencies, each with every
+  agency below it. A leader, officer or clerk sees nothing of another agency: lists are filtered by the
+  services, and a direct access to another agency's dossier or step answers **404 with the very same
+  problem as an id that does not exist**, so existence never leaks.
+- **Unit scope.** An officer acts on (and opens) only steps of their own units; a leader's units include
+  the units below them (``units.parent_id``: the leadership unit CB-SNV-XDCQ-LD leads CB-SNV-XDCQ).
+  Another unit's step of a visible dossier answers 403.
+- **Lane binding.** A step belongs to the unit its lane was bound to at publish time (``steps.unit_id``);
+  a clerk receives dossiers only for procedures with a lane bound to their desk, or of an agency whose
+  tree holds the desk (a commune's public-service centre receives the commune's procedures).
+- **Read-all.** Auditors, and admins, read every agency. An admin with a home agency (``officers.agency_id``)
+  is an *agency admin*: calendars, agencies and units outside that agency's tree are 404 to their changes;
+  an admin without one is a system admin. (Units do not restrict admins: the demo's admin sits in a
+  department's office yet administers the system.)
+- **Designers** with a home agency see and change only procedures of that agency's tree (procedures with
+  no agency: everyone); a designer without one designs for every agency (the demo's designer).
+
+:func:`check_request` runs in the guard after the role check, before the view, from the URL's ids.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.errors import Forbidden, NotFound
+from app.org.models import Officer, Unit
+from app.org.service import descendant_agency_ids
+
+READ_ALL_ROLES = ("admin", "auditor")
+
+
+def reads_all(officer: Officer) -> bool:
+    return officer.has_role(*READ_ALL_ROLES)
+
+
+def is_system_admin(officer: Officer) -> bool:
+    return officer.has_role("admin") and officer.agency_id is None
+
+
+def home_agency_ids(officer: Officer) -> set[int]:
+    found = {unit.agency_id for unit in officer.units}
+    if officer.agency_id is not None:
+        found.add(officer.agency_id)
+    return found
+
+
+def agency_ids(*, session: Session, officer: Officer) -> set[int]:
+    """The officer's agencies with everything below them."""
+    found: set[int] = set()
+    for root in home_agency_ids(officer):
+        found |= descendant_agency_ids(session=session, agency_id=root)
+    return found
+
+
+def descendant_unit_ids(*, session: Session, roots: set[int]) -> set[int]:
+    rows = session.execute(select(Unit.id, Unit.parent_id)).all()
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in rows:
+        children.setdefault(parent_id, []).append(unit_id)
+    found: set[int] = set()
+    stack = list(roots)
+    while stack:
+        current = stack.pop()
+        if current in found:
+            continue
+        found.add(current)
+        stack.extend(children.get(current, []))
+    return found
+
+
+def unit_ids(*, session: Session, officer: Officer) -> set[int]:
+    """Units whose steps the officer works: their own; for leaders also every unit below those."""
+    own = {unit.id for unit in officer.units}
+    if officer.has_role("leader") and own:
+        return descendant_unit_ids(session=session, roots=own)
+    return own
+
+
+def can_read_dossier(*, session: Session, officer: Officer, dossier: Any) -> bool:
+    """Read-all roles; the dossier's agency in the officer's agencies; or a step of it in their units."""
+    from app.tasks.models import Step
+
+    if reads_all(officer) or dossier.agency_id in agency_ids(session=session, officer=officer):
+        return True
+    units = unit_ids(session=session, officer=officer)
+    return bool(units) and session.scalar(
+        select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(units)).limit(1)) is not None
+
+
+# --- the same 404 as "no such object" ------------------------------------------------------------------
+
+def _no_dossier(dossier_id: Any) -> NotFound:
+    return NotFound(f"Không có hồ sơ {dossier_id}.", detail_en=f"No dossier {dossier_id}.")
+
+
+def _no_step(step_id: Any) -> NotFound:
+    return NotFound(f"Không có bước {step_id}.", detail_en=f"No step {step_id}.")
+
+
+def _no_definition(key: Any) -> NotFound:
+    return NotFound(f"Không có quy trình '{key}'.", detail_en=f"No process definition '{key}'.")
+
+
+def _no_agency(agency_id: Any) -> NotFound:
+    return NotFound(f"Không có cơ quan {agency_id}.", code="unknown_agency", detail_en=f"No agency {agency_id}.")
+
+
+# --- per request ----------------------------------------------------------------------------------------
+
+def check_request(*, session: Session, officer: Officer, endpoint: str, method: str,
+                  view_args: dict[str, Any]) -> None:
+    """Refuse (404/403) a request whose URL names an object outside the officer's scope."""
+    if "dossier_id" in view_args:
+        _check_dossier(session, officer, view_args["dossier_id"])
+    if "step_id" in view_args:
+        _check_step(session, officer, view_args["step_id"])
+    if "agency_id" in view_args and method not in ("GET", "HEAD"):
+        _check_agency_admin(session, officer, view_args["agency_id"])
+    if endpoint == "org.UnitById" and method not in ("GET", "HEAD"):
+        unit = session.get(Unit, view_args["unit_id"])
+        if unit is not None:
+            _check_agency_admin(session, officer, unit.agency_id, missing=NotFound())
+    if "key" in view_args:
+        if endpoint == "dossiers.ProcedureDossiers":
+            _check_reception_desk(session, officer, view_args["key"])
+        elif endpoint.startswith("definitions."):
+            _check_designer(session, officer, view_args["key"])
+
+
+def _check_dossier(session: Session, officer: Officer, dossier_id: int) -> None:
+    from app.dossiers.models import Dossier
+
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is not None and not can_read_dossier(session=session, officer=officer, dossier=dossier):
+        raise _no_dossier(dossier_id)
+
+
+def _check_step(session: Session, officer: Officer, step_id: int) -> None:
+    from app.tasks.models import Step
+
+    step = session.get(Step, step_id)
+    if step is None or reads_all(officer) and not officer.has_role("leader", "officer", "clerk"):
+        return
+    units = unit_ids(session=session, officer=officer)
+    if step.unit_id in units:
+        return
+    if not can_read_dossier(session=session, officer=officer, dossier=step.dossier):
+        raise _no_step(step_id)
+    if reads_all(officer):
+        return  # an admin who also acts: reads any step, acts only where the service allows
+    raise Forbidden("Bước này thuộc đơn vị khác.", code="not_your_unit",
+                    detail_en="This step belongs to a unit you are not a member of.")
+
+
+def _check_agency_admin(session: Session, officer: Officer, agency_id: int, missing: NotFound | None = None) -> None:
+    if is_system_admin(officer) or not officer.has_role("admin"):
+        return
+    if agency_id not in descendant_agency_ids(session=session, agency_id=officer.agency_id):
+        raise missing or _no_agency(agency_id)
+
+
+def _check_reception_desk(session: Session, officer: Officer, key: str) -> None:
+    from app.definitions import service as definitions
+
+    version = definitions.published_version(session=session, key=key)
+    if version is None:
+        return  # the view answers 404 / 409 as for anyone
+    desks = {unit.id for unit in officer.units}
+    if desks & {binding.unit_id for binding in version.lane_bindings}:
+        return
+    agency_id = version.definition.agency_id
+    if agency_id is not None and (
+            agency_id in agency_ids(session=session, officer=officer)
+            # a public-service centre inside the agency receives for it (NA-HN-TTPVHCC for NA-HN)
+            or home_agency_ids(officer) & descendant_agency_ids(session=session, agency_id=agency_id)):
+        return
+    raise Forbidden("Bộ phận của bạn không tiếp nhận thủ tục này.", code="not_your_desk",
+                    detail_en="Your desk does not receive dossiers of this procedure.")
+
+
+def _check_designer(session: Session, officer: Officer, key: str) -> None:
+    from app.definitions.models import ProcessDefinition
+
+    if not officer.has_role("designer") or officer.has_role("admin", "auditor", "leader"):
+        return
+    if officer.agency_id is None:
+        return  # a designer with no home agency designs for all (as a system admin administers all)
+    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
+    if definition is None or definition.agency_id is None:
+        return
+    if definition.agency_id not in descendant_agency_ids(session=session, agency_id=officer.agency_id):
+        raise _no_definition(key)

@@ -1,0 +1,188 @@
+// Officers and clerks: inbox, a step with its generated form, reception, notifications.
+import { api, apiAll, clockOffset, hasPath, hasRole, openapi } from '../api.js';
+import { tr } from '../i18n.js';
+import { resolveRef, schemaFields } from '../jsonform.js';
+import { badge, bindDraft, field, h, input, loading, onSubmit, render, select, showOk, showProblem, table, time } from '../ui.js';
+
+const DUE_SOON_MS = 4 * 3600 * 1000;
+
+/** 'overdue' | 'due-soon' | '' for a step, on the server's clock. */
+export function dueMark(step, offset) {
+  if (step.result === 'late') return 'overdue';
+  const server = step.deadline && step.deadline.status; // app/deadlines answers on its own clock
+  if (server === 'overdue') return 'overdue';
+  if (server === 'due_soon') return 'due-soon';
+  if (server === 'on_track' || server === 'paused') return '';
+  if (!step.due_at || !['ready', 'claimed'].includes(step.status)) return '';
+  const left = new Date(step.due_at).getTime() - (Date.now() + offset);
+  if (left < 0) return 'overdue';
+  return left < DUE_SOON_MS ? 'due-soon' : '';
+}
+
+export function dueCell(step, offset) {
+  const mark = dueMark(step, offset);
+  return h('span', { class: mark ? `mf-${mark}` : null, dataset: { mark } }, time(step.due_at),
+    mark === 'overdue' ? [' ', badge(tr('Quá hạn', 'Overdue'))] : mark === 'due-soon' ? [' ', badge(tr('Sắp đến hạn', 'Due soon'))] : null);
+}
+
+const STEP_STATUS = { ready: ['Chờ nhận', 'Waiting'], claimed: ['Đang xử lý', 'In progress'], completed: ['Đã xong', 'Done'], cancelled: ['Đã huỷ', 'Cancelled'] };
+export const stepStatus = (s) => tr(...(STEP_STATUS[s] || [s, s]));
+
+export async function inboxView() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  render(h('h1', tr('Việc cần xử lý', 'Inbox')), loading());
+  const query = { status: params.get('status') || undefined, mine: params.get('mine') || undefined };
+  const [steps, offset] = await Promise.all([apiAll('tasks', query), clockOffset()]);
+  const open = params.get('status') ? steps : steps.filter((s) => ['ready', 'claimed'].includes(s.status));
+  const messages = h('div');
+  const claim = (s) => h('button', { type: 'button', dataset: { claim: s.id }, onclick: async () => {
+    try { await api(`tasks/${s.id}/claim`, { method: 'POST' }); location.hash = `#/tasks/${s.id}`; } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+  } }, tr('Nhận xử lý', 'Claim'));
+  render(h('h1', tr('Việc cần xử lý', 'Inbox')), messages,
+    h('div.mf-actions', h('a', { href: '#/inbox' }, tr('Đang mở', 'Open')), h('a', { href: '#/inbox?mine=true' }, tr('Của tôi', 'Mine')),
+      h('a', { href: '#/inbox?status=completed' }, tr('Đã xong', 'Done'))),
+    h('div', { id: 'inbox' }, table([
+      [tr('Hạn xử lý', 'Due'), (s) => dueCell(s, offset)],
+      [tr('Hồ sơ', 'Dossier'), (s) => h('a', { href: `#/dossiers/${s.dossier_id}` }, s.dossier ? s.dossier.code : s.dossier_id)],
+      [tr('Bước', 'Step'), (s) => h('a', { href: `#/tasks/${s.id}`, dataset: { task: s.id } }, s.name)],
+      [tr('Đơn vị', 'Unit'), (s) => (s.unit ? s.unit.name : '')],
+      [tr('Người xử lý', 'Assignee'), (s) => (s.assignee ? s.assignee.full_name : '')],
+      [tr('Trạng thái', 'Status'), (s) => stepStatus(s.status)],
+      ['', (s) => (s.status === 'ready' && hasRole('officer', 'leader', 'clerk') ? claim(s) : '')],
+    ], open, { empty: tr('Không có việc nào.', 'Nothing to do.') })));
+}
+
+/** Buttons for actions another part of the API may offer (pause, resume, extension): shown only when present. */
+async function optionalActions(step, messages) {
+  const doc = await openapi();
+  const found = [];
+  for (const [path, ops] of Object.entries(doc.paths || {})) {
+    const m = path.match(/^\/api\/v1\/(dossiers\/\{dossier_id\}|tasks\/\{step_id\})\/(pause|resume|extensions?|extend)$/);
+    if (!m || !ops.post) continue;
+    found.push({ path, kind: m[2], on: m[1].startsWith('dossiers') ? 'dossier' : 'task', op: ops.post });
+  }
+  const LABELS = { pause: ['Tạm dừng', 'Pause'], resume: ['Tiếp tục', 'Resume'], extension: ['Gia hạn', 'Extend'], extensions: ['Gia hạn', 'Extend'], extend: ['Gia hạn', 'Extend'] };
+  return found.map(({ path, kind, on, op }) => {
+    const url = path.replace('{dossier_id}', step.dossier_id).replace('{step_id}', step.id);
+    const content = op.requestBody && op.requestBody.content && op.requestBody.content['application/json'];
+    const schema = content ? resolveRef(doc, content.schema) : null;
+    const { fields, read } = schemaFields(schema || {});
+    const form = h('form.mf-form.mf-card', { dataset: { action: kind, on } }, h('h2', tr(...LABELS[kind])), fields,
+      h('div.mf-actions', h('button', { type: 'submit' }, tr(...LABELS[kind]))));
+    onSubmit(form, async () => { await api(url, { method: 'POST', body: read(form) }); return tr('Đã thực hiện.', 'Done.'); });
+    return form;
+  });
+}
+
+export async function taskView(id) {
+  render(h('h1', tr('Bước xử lý', 'Step')), loading());
+  const [step, offset] = await Promise.all([api(`tasks/${id}`), clockOffset()]);
+  const messages = h('div', { id: 'task-messages' });
+  const reload = () => taskView(id);
+  const open = ['ready', 'claimed'].includes(step.status);
+  const parts = [
+    h('h1', step.name),
+    h('div.mf-card',
+      h('div', tr('Hồ sơ: ', 'Dossier: '), h('a', { href: `#/dossiers/${step.dossier_id}` }, step.dossier.code), ` — ${step.dossier.applicant && step.dossier.applicant.name ? step.dossier.applicant.name : ''}`),
+      h('div', tr('Đơn vị: ', 'Unit: '), step.unit ? step.unit.name : ''),
+      h('div', tr('Hạn xử lý: ', 'Due: '), dueCell(step, offset)),
+      h('div', tr('Trạng thái: ', 'Status: '), stepStatus(step.status), step.assignee ? ` — ${step.assignee.full_name}` : '')),
+    messages,
+  ];
+  if (step.status === 'ready') {
+    parts.push(h('div.mf-actions', h('button', { type: 'button', id: 'claim', onclick: async () => {
+      try { await api(`tasks/${id}/claim`, { method: 'POST' }); await reload(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+    } }, tr('Nhận xử lý', 'Claim'))));
+  }
+  if (open) {
+    const schema = step.form_schema || { type: 'object', properties: {} };
+    const { fields, read } = schemaFields(schema);
+    const form = h('form.mf-form.mf-card', { id: 'complete-form' },
+      h('h2', schema.title || tr('Hoàn thành bước', 'Complete the step')), schema.description ? h('p.mf-help', schema.description) : null,
+      fields, h('div.mf-actions', h('button', { type: 'submit', id: 'complete' }, tr('Hoàn thành, chuyển bước', 'Complete'))));
+    const draft = bindDraft(form, `task:${id}`);
+    onSubmit(form, async () => {
+      await api(`tasks/${id}/complete`, { method: 'POST', body: { data: read(form) } });
+      draft.clear();
+      render(h('h1', step.name), h('div.mf-ok', { id: 'task-done', role: 'status' }, tr('Đã hoàn thành bước. ', 'Step completed. '),
+        h('a', { href: '#/inbox' }, tr('Về danh sách việc', 'Back to the inbox')), ' · ', h('a', { href: `#/dossiers/${step.dossier_id}` }, tr('Xem hồ sơ', 'View the dossier'))));
+    });
+    const ret = h('form.mf-form.mf-card', { id: 'return-form' }, h('h2', tr('Trả lại bước trước', 'Send back')),
+      field(tr('Lý do', 'Reason'), h('textarea', { name: 'reason', rows: 2 }), { required: true }),
+      h('div.mf-actions', h('button.mf-secondary', { type: 'submit' }, tr('Trả lại', 'Send back'))));
+    const retDraft = bindDraft(ret, `return:${id}`);
+    onSubmit(ret, async (d) => { await api(`tasks/${id}/return`, { method: 'POST', body: { reason: d.get('reason') } }); retDraft.clear(); await reload(); });
+    parts.push(form, ret, ...(await optionalActions(step, messages)));
+  } else if (step.data) {
+    parts.push(h('h2', tr('Dữ liệu đã nhập', 'Submitted data')), h('pre.mf-card', JSON.stringify(step.data, null, 2)));
+  }
+  render(...parts);
+}
+
+export async function notificationsView() {
+  render(h('h1', tr('Thông báo', 'Notifications')), loading());
+  const items = await apiAll('notifications', {}, 3);
+  const messages = h('div');
+  render(h('h1', tr('Thông báo', 'Notifications')), messages, h('div', { id: 'notifications' }, table([
+    [tr('Lúc', 'At'), (n) => time(n.created_at)],
+    [tr('Nội dung', 'Text'), (n) => h('span', { class: n.read_at ? null : 'mf-unread' }, n.text)],
+    [tr('Hồ sơ', 'Dossier'), (n) => (n.dossier_id ? h('a', { href: `#/dossiers/${n.dossier_id}` }, `#${n.dossier_id}`) : '')],
+    ['', (n) => (n.read_at ? tr('Đã đọc', 'Read') : h('button.mf-secondary', { type: 'button', onclick: async () => {
+      try { await api(`notifications/${n.id}/read`, { method: 'POST' }); await notificationsView(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+    } }, tr('Đánh dấu đã đọc', 'Mark read')))],
+  ], items, { empty: tr('Không có thông báo.', 'No notifications.') })));
+}
+
+/** Open an HTML page of the API (receipt, control sheet) with the bearer token, as a printable tab. */
+export async function openHtml(path, messages, asFormat = true) {
+  const win = window.open('', '_blank');
+  try {
+    const html = await api(path, asFormat ? { query: { format: 'html' } } : {});
+    const url = URL.createObjectURL(new Blob([html], { type: 'text/html' }));
+    if (win) win.location = url; else location.href = url;
+  } catch (e) {
+    if (win) win.close();
+    if (e.status !== 401) showProblem(messages, e);
+  }
+}
+
+export async function receptionView() {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), loading());
+  const [entries, lookup] = await Promise.all([apiAll('procedures'), hasPath('/api/v1/public/dossiers/{code}', 'get')]);
+  const form = h('form.mf-form.mf-card', { id: 'reception-form' },
+    field(tr('Thủ tục', 'Procedure'), select('procedure', entries.map((e) => [e.key, `${e.code || e.key} — ${e.name}`])), { required: true }),
+    field(tr('Người nộp', 'Applicant'), input('applicant.name'), { required: true, name: 'applicant.name' }),
+    field(tr('Số định danh / CCCD', 'ID number'), input('applicant.id_number'), { name: 'applicant.id_number' }),
+    field(tr('Điện thoại', 'Phone'), input('applicant.phone'), { name: 'applicant.phone' }),
+    field('Email', input('applicant.email'), { name: 'applicant.email' }),
+    field(tr('Địa chỉ', 'Address'), input('applicant.address'), { name: 'applicant.address' }),
+    field(tr('Thành phần hồ sơ', 'Documents'), h('textarea', { name: 'documents', rows: 3 }), { help: tr('Mỗi dòng một giấy tờ.', 'One document per line.') }),
+    field(tr('Dữ liệu hồ sơ (JSON)', 'Dossier data (JSON)'), h('textarea', { name: 'data', rows: 2, placeholder: '{}' }), { name: 'data' }),
+    h('div.mf-actions', h('button', { type: 'submit' }, tr('Tiếp nhận', 'Receive'))));
+  if (params.get('key')) form.elements.procedure.value = params.get('key');
+  const draft = bindDraft(form, 'reception');
+  const result = h('div', { id: 'reception-result' });
+  onSubmit(form, async (d) => {
+    const applicant = {};
+    ['name', 'id_number', 'phone', 'email', 'address'].forEach((k) => { const v = d.get(`applicant.${k}`); if (v) applicant[k] = v; });
+    let data = {};
+    if ((d.get('data') || '').trim()) {
+      try { data = JSON.parse(d.get('data')); } catch { throw { status: 0, problem: { title: tr('Dữ liệu không phải JSON hợp lệ.', 'The data is not valid JSON.'), errors: { data: ['JSON'] } } }; }
+    }
+    const documents = (d.get('documents') || '').split('\n').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }));
+    const receipt = await api(`procedures/${encodeURIComponent(d.get('procedure'))}/dossiers`, { method: 'POST', body: { applicant, documents, data } });
+    draft.clear();
+    form.reset();
+    result.replaceChildren(h('div.mf-ok.mf-card', { role: 'status' },
+      h('h2', tr('Đã tiếp nhận hồ sơ ', 'Dossier received '), h('span', { id: 'dossier-code' }, receipt.code)),
+      h('div', tr('Hẹn trả kết quả: ', 'Appointment: '), time(receipt.appointment_at)),
+      receipt.lookup_secret ? h('div', tr('Mã tra cứu (chỉ hiện một lần, ghi vào giấy tiếp nhận): ', 'Lookup code (shown once, write it on the receipt): '),
+        h('strong', { id: 'lookup-secret' }, receipt.lookup_secret)) : null,
+      receipt.lookup_secret && lookup ? h('div', tr('Tra cứu công khai: ', 'Public lookup: '),
+        h('a', { href: `/api/v1/public/dossiers/${encodeURIComponent(receipt.code)}?secret=${encodeURIComponent(receipt.lookup_secret)}`, target: '_blank', rel: 'noopener', id: 'lookup-link' }, tr('đường dẫn cho người nộp', 'link for the applicant'))) : null,
+      h('div.mf-actions', h('button.mf-secondary', { type: 'button', onclick: () => openHtml(`dossiers/${receipt.id}/receipt`, result) }, tr('In giấy tiếp nhận', 'Print the receipt')),
+        h('a', { href: `#/dossiers/${receipt.id}`, id: 'open-dossier' }, tr('Xem hồ sơ', 'View the dossier')))));
+  });
+  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form);
+}

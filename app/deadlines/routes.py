@@ -1,0 +1,52 @@
+"""``/api/v1/dossiers/{id}/pause|resume|extension``: thin views over :mod:`app.deadlines.service`."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth.guard import current_officer
+from app.clock import utcnow
+from app.deadlines import scheduled, schemas, service  # noqa: F401 - scheduled registers the handlers
+from app.dossiers.routes import _readable, etag, if_match
+from app.dossiers.schemas import DossierOut
+from app.extensions import db
+
+blp = Blueprint("deadlines", __name__, url_prefix="/api/v1",
+                description="Thời hạn: tạm dừng, tiếp tục, gia hạn (deadlines: pause, resume, extension)")
+
+
+@blp.route("/dossiers/<int:dossier_id>/pause")
+class DossierPause(MethodView):
+    @blp.arguments(schemas.PauseIn)
+    @blp.response(200, DossierOut)
+    def post(self, body, dossier_id):
+        """Pause the clock while waiting for a supplement (Mẫu 02) or an outside verification (409 when closed)."""
+        _readable(dossier_id)
+        dossier = service.pause(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                kind=body["kind"], reason=body["reason"], now=utcnow(), if_match=if_match())
+        return dossier, 200, etag(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/resume")
+class DossierResume(MethodView):
+    @blp.arguments(schemas.ResumeIn)
+    @blp.response(200, DossierOut)
+    def post(self, body, dossier_id):
+        """Resume: due times move by the working time paused, or the current steps restart (pausePolicy)."""
+        _readable(dossier_id)
+        dossier = service.resume(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                 note=body.get("note"), now=utcnow(), if_match=if_match())
+        return dossier, 200, etag(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/extension")
+class DossierExtension(MethodView):
+    @blp.arguments(schemas.ExtensionIn)
+    @blp.response(200, DossierOut)
+    def post(self, body, dossier_id):
+        """Extend once with an apology (Mẫu 04): at the latest one working day before the deadline, to a later date."""
+        _readable(dossier_id)
+        dossier = service.extend(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                 reason=body["reason"], new_due_at=body["new_due_at"], now=utcnow(),
+                                 if_match=if_match())
+        return dossier, 200, etag(dossier)

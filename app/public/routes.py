@@ -1,0 +1,35 @@
+"""``GET /api/v1/public/dossiers/{code}?secret=…``: no token; rate-limited per client address."""
+from __future__ import annotations
+
+from flask import request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.auth import guard, throttle
+from app.clock import utcnow
+from app.errors import TooManyRequests
+from app.extensions import db
+from app.public import schemas, service
+
+blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Tra cứu hồ sơ công khai (public lookup)")
+
+
+@blp.route("/dossiers/<code>")
+@guard.public
+class DossierLookup(MethodView):
+    @blp.arguments(schemas.LookupQuery, location="query")
+    @blp.response(200, schemas.PublicDossierOut)
+    def get(self, query, code):
+        """Progress of a dossier for its applicant: state, current unit, due date, steps done (no names)."""
+        now, address = utcnow(), request.remote_addr
+        buckets = {throttle.PUBLIC_LOOKUP: address}
+        try:
+            throttle.check(session=db.session, buckets=buckets, now=now)
+        except TooManyRequests as exc:
+            guard.record_refusal(status=429, code=exc.code, officer=None, action="public.lookup_throttled",
+                                 object_type="dossier_code", object_id=code[:64])
+            raise
+        # counted whatever the answer (a 404 rolls the request back, so the count is written afterwards)
+        guard.record_after_response(lambda session: throttle.hit(session=session, bucket=throttle.PUBLIC_LOOKUP,
+                                                                   key=address, now=now))
+        return service.lookup(session=db.session, code=code, secret=query["secret"])

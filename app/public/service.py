@@ -1,0 +1,43 @@
+"""Public lookup of a dossier's progress by code and lookup secret.
+
+Rules: an unknown code and a wrong secret give the same 404 problem, and take the same work (the secret's
+hash is always compared, against a dummy when the code is unknown, with :func:`hmac.compare_digest`);
+the answer carries the state, the current unit names, the due date and the steps done with their dates —
+never an officer's name nor the applicant's data.
+"""
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.dossiers.models import Dossier
+from app.dossiers.service import hash_secret, steps_of
+from app.errors import NotFound
+from app.tasks.models import OPEN_STATUSES
+
+_DUMMY_HASH = hash_secret("no such dossier")
+
+
+def not_found() -> NotFound:
+    return NotFound("Không tìm thấy hồ sơ với mã và mã tra cứu này.", code="not_found",
+                    detail_en="No dossier with this code and lookup secret.")
+
+
+def lookup(*, session: Session, code: str, secret: str) -> dict[str, Any]:
+    dossier = session.scalar(select(Dossier).where(Dossier.code == code[:64]))
+    expected = dossier.lookup_secret_hash if dossier is not None else _DUMMY_HASH
+    matches = hmac.compare_digest(expected.encode("ascii"), hash_secret(secret).encode("ascii"))
+    if dossier is None or not matches:
+        raise not_found()
+    steps = steps_of(session=session, dossier_id=dossier.id)
+    current = sorted({row.unit.name for row in steps if row.status in OPEN_STATUSES and row.unit is not None})
+    done = [{"step": row.label, "name": row.name, "unit": row.unit.name if row.unit else None,
+             "started_at": row.started_at, "completed_at": row.completed_at, "result": row.result}
+            for row in steps if row.status == "completed"]
+    return {"code": dossier.code, "procedure": dossier.version.definition.name, "agency": dossier.agency.name,
+            "status": dossier.status, "received_at": dossier.received_at, "due_at": dossier.due_at,
+            "finished_at": dossier.finished_at, "result": dossier.result, "current_units": current,
+            "steps_done": done}

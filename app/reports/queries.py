@@ -1,0 +1,210 @@
+"""SQL of the reports: aggregate statements built with SQLAlchemy Core, the same on SQLite and PostgreSQL.
+
+Every function returns a statement; :mod:`app.reports.service` executes it. ``Filters`` carries what the
+caller asked for and what the caller may see (``scope``), so every statement is restricted the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, and_, func, literal, select
+
+from app.deadlines.models import DossierPause
+from app.dossiers.models import Dossier
+from app.tasks.models import OPEN_STATUSES, Step
+
+ONLINE = "online"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a caller may see: dossiers of ``agencies`` (with those below) and steps of ``units``."""
+
+    agencies: frozenset[int]
+    units: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Filters:
+    agencies: frozenset[int] | None = None  # the agency asked for, with those below it
+    unit_id: int | None = None
+    procedure: str | None = None
+    scope: Scope | None = None  # None: sees everything
+
+
+def _count(cond) -> object:
+    return func.count().filter(cond)
+
+
+def _dossier_end():
+    """When a dossier stopped being open: finished, or withdrawn/stopped (``closed_at``)."""
+    return func.coalesce(Dossier.finished_at, Dossier.closed_at)
+
+
+def _step_end():
+    """When a step stopped being open: completed, or cancelled with its dossier."""
+    return func.coalesce(Step.completed_at, Dossier.closed_at, Dossier.finished_at)
+
+
+def _paused_at(moment: datetime):
+    """The dossier was paused at ``moment`` (a pause begun before it and not yet resumed then).
+
+    An uncorrelated ``IN`` (PostgreSQL: one hashed subplan), not ``EXISTS`` per row: few dossiers are paused.
+    """
+    return Dossier.id.in_(select(DossierPause.dossier_id).where(
+        DossierPause.paused_at < moment, DossierPause.resumed_at.is_(None) | (DossierPause.resumed_at >= moment)))
+
+
+def _restrict_dossiers(stmt: Select, f: Filters) -> Select:
+    if f.agencies is not None:
+        stmt = stmt.where(Dossier.agency_id.in_(f.agencies))
+    if f.procedure:
+        stmt = stmt.where(Dossier.procedure_key == f.procedure)
+    if f.unit_id is not None:
+        stmt = stmt.where(Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id == f.unit_id)))
+    if f.scope is not None:
+        stmt = stmt.where(Dossier.agency_id.in_(f.scope.agencies)
+                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(f.scope.units))))
+    return stmt
+
+
+def _restrict_steps(stmt: Select, f: Filters) -> Select:
+    """Steps of the asked agency/procedure/unit; a scoped caller sees the steps of its units and agencies."""
+    if f.agencies is not None:
+        stmt = stmt.where(Dossier.agency_id.in_(f.agencies))
+    if f.procedure:
+        stmt = stmt.where(Dossier.procedure_key == f.procedure)
+    if f.unit_id is not None:
+        stmt = stmt.where(Step.unit_id == f.unit_id)
+    if f.scope is not None:
+        stmt = stmt.where(Dossier.agency_id.in_(f.scope.agencies) | Step.unit_id.in_(f.scope.units))
+    return stmt
+
+
+def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime,
+                    group: str | None) -> Select:
+    """Form II.06a figures counted on dossiers, one row per ``group`` (``procedure`` or none)."""
+    ended = _dossier_end()
+    received = (Dossier.received_at >= start) & (Dossier.received_at < end)
+    open_at_end = (Dossier.received_at < end) & (ended.is_(None) | (ended >= end))
+    paused = _paused_at(as_of)
+    # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
+    overdue = Dossier.due_at.is_not(None) & (Dossier.due_at < as_of) & ~paused
+    resolved = (Dossier.status == "finished") & (Dossier.finished_at >= start) & (Dossier.finished_at < end)
+    closed_in = (Dossier.closed_at >= start) & (Dossier.closed_at < end)
+    key = Dossier.procedure_key if group == "procedure" else literal(None)
+    stmt = select(
+        key.label("key"),
+        _count(received).label("received"),
+        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
+        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
+        _count((Dossier.received_at < start) & (ended.is_(None) | (ended >= start))).label("carried_over"),
+        _count(resolved).label("resolved"),
+        _count(resolved & (Dossier.result == "early")).label("resolved_early"),
+        _count(resolved & (Dossier.result == "on_time")).label("resolved_on_time"),
+        _count(resolved & (Dossier.result == "late")).label("resolved_late"),
+        _count(open_at_end).label("in_progress"),
+        _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
+        _count(open_at_end & overdue).label("in_progress_overdue"),
+        _count(open_at_end & paused).label("paused"),
+        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
+        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+    ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
+    stmt = _restrict_dossiers(stmt, f)
+    if group == "procedure":
+        stmt = stmt.group_by(Dossier.procedure_key).order_by(Dossier.procedure_key)
+    return stmt
+
+
+def step_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime, group: str) -> Select:
+    """The same figures counted on steps (a dossier's passage through a unit or an officer)."""
+    ended = _step_end()
+    received = (Step.started_at >= start) & (Step.started_at < end)
+    open_at_end = (Step.started_at < end) & (ended.is_(None) | (ended >= end))
+    paused = _paused_at(as_of)
+    # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
+    overdue = Step.due_at.is_not(None) & (Step.due_at < as_of) & ~paused
+    resolved = (Step.status == "completed") & (Step.completed_at >= start) & (Step.completed_at < end)
+    closed_in = (Dossier.closed_at >= start) & (Dossier.closed_at < end) & (Step.status == "cancelled")
+    key = Step.unit_id if group == "unit" else func.coalesce(Step.completed_by_id, Step.assignee_id)
+    stmt = select(
+        key.label("key"),
+        _count(received).label("received"),
+        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
+        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
+        _count((Step.started_at < start) & (ended.is_(None) | (ended >= start))).label("carried_over"),
+        _count(resolved).label("resolved"),
+        _count(resolved & (Step.result == "early")).label("resolved_early"),
+        _count(resolved & (Step.result == "on_time")).label("resolved_on_time"),
+        _count(resolved & (Step.result == "late")).label("resolved_late"),
+        _count(open_at_end).label("in_progress"),
+        _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
+        _count(open_at_end & overdue).label("in_progress_overdue"),
+        _count(open_at_end & paused).label("paused"),
+        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
+        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+    ).join(Dossier, Dossier.id == Step.dossier_id).where(
+        Step.started_at < end, ended.is_(None) | (ended >= start))
+    stmt = _restrict_steps(stmt, f)
+    return stmt.group_by(key).order_by(key)
+
+
+def completed_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
+    """Steps completed in the period with what working-time figures need, ordered for grouping."""
+    stmt = select(
+        Dossier.procedure_key, Step.spec_id, Step.label, Step.name, Step.dossier_id, Dossier.agency_id,
+        Step.started_at, Step.completed_at, Step.time_limit_minutes, Step.result, Step.completed_by_id,
+        Step.used_minutes,
+    ).join(Dossier, Dossier.id == Step.dossier_id).where(
+        Step.status == "completed", Step.completed_at >= start, Step.completed_at < end)
+    return _restrict_steps(stmt, f).order_by(Dossier.procedure_key, Step.spec_id, Step.id)
+
+
+def late_dossier_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
+    """(procedure, step, late dossiers) — for dossiers finished late in the period, which steps were late."""
+    stmt = select(Dossier.procedure_key, Step.spec_id, func.count(func.distinct(Dossier.id))).join(
+        Dossier, Dossier.id == Step.dossier_id).where(
+        Dossier.status == "finished", Dossier.result == "late", Dossier.finished_at >= start,
+        Dossier.finished_at < end, Step.result == "late")
+    return _restrict_steps(stmt, f).group_by(Dossier.procedure_key, Step.spec_id)
+
+
+def open_tasks(*, f: Filters, now: datetime) -> Select:
+    """(officer, open tasks, overdue) of steps assigned now."""
+    stmt = select(Step.assignee_id, func.count(),
+                  _count(Step.due_at.is_not(None) & (Step.due_at < now))).join(
+        Dossier, Dossier.id == Step.dossier_id).where(
+        Step.status.in_(OPEN_STATUSES), Step.assignee_id.is_not(None))
+    return _restrict_steps(stmt, f).group_by(Step.assignee_id)
+
+
+def overdue_steps(*, f: Filters, now: datetime) -> Select:
+    stmt = select(Step.id, Step.name, Step.label, Step.spec_id, Step.unit_id, Step.assignee_id, Step.due_at,
+                  Step.started_at, Dossier.id.label("dossier_id"), Dossier.code, Dossier.procedure_key,
+                  Dossier.agency_id).join(Dossier, Dossier.id == Step.dossier_id).where(
+        Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None), Step.due_at < now, Dossier.status != "paused")
+    return _restrict_steps(stmt, f).order_by(Step.due_at, Step.id)
+
+
+def overdue_dossiers(*, f: Filters, now: datetime) -> Select:
+    from app.dossiers.models import CLOSED_STATUSES
+
+    stmt = select(Dossier.id, Dossier.code, Dossier.procedure_key, Dossier.agency_id, Dossier.status,
+                  Dossier.received_at, Dossier.due_at).where(
+        Dossier.status.not_in((*CLOSED_STATUSES, "paused")), Dossier.due_at.is_not(None), Dossier.due_at < now)
+    return _restrict_dossiers(stmt, f).order_by(Dossier.due_at, Dossier.id)
+
+
+def step_rows(*, f: Filters, start: datetime, end: datetime) -> Select:
+    """Every step started in the period, flat, for the big export (streamed with a server-side cursor)."""
+    stmt = select(Dossier.code, Dossier.procedure_key, Step.label, Step.name, Step.unit_id,
+                  func.coalesce(Step.completed_by_id, Step.assignee_id), Step.status, Step.started_at,
+                  Step.due_at, Step.completed_at, Step.time_limit_minutes, Step.result).join(
+        Dossier, Dossier.id == Step.dossier_id).where(
+        and_(Step.started_at >= start, Step.started_at < end))
+    return _restrict_steps(stmt, f).order_by(Step.started_at, Step.id)
+
+
+__all__ = ["Filters", "Scope", "dossier_summary", "step_summary", "completed_steps", "late_dossier_steps",
+           "open_tasks", "overdue_steps", "overdue_dossiers", "step_rows"]
