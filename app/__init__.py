@@ -71,7 +71,6 @@ def _init_extensions(app: Flask) -> None:
     from app.auth import guard
     from app.clock import SystemClock
     from app.extensions import db, migrate
-
     from app.models import import_all
 
     import_all()
@@ -99,7 +98,7 @@ def _configure_docs(app: Flask) -> None:
     static_dir = swagger_ui_bundle.swagger_ui_path
     app.config["OPENAPI_SWAGGER_UI_URL"] = "/api/v1/docs/static/"
 
-    def swagger_ui_static(filename: str):  # noqa: ANN202
+    def swagger_ui_static(filename: str):
         return send_from_directory(static_dir, filename)
 
     app.add_url_rule("/api/v1/docs/static/<path:filename>", "swagger_ui_static", swagger_ui_static)

@@ -48,7 +48,7 @@ class ProblemApi(Api):
         app.url_map.converters["int"] = Int64Converter
         return super().init_app(app, *args, **kwargs)
 
-    def handle_http_exception(self, error):  # noqa: ANN001, ANN201 - signature from flask-smorest
+    def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
 
     def _register_responses(self) -> None:
@@ -75,13 +75,13 @@ class LocalDateTime(ma.fields.DateTime):
     Naive input is refused: a deadline without an offset is ambiguous.
     """
 
-    def _serialize(self, value: datetime | None, attr, obj, **kwargs):  # noqa: ANN001, ANN003
+    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
         if value is None:
             return None
         tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
         return value.astimezone(tz).isoformat()
 
-    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001, ANN003
+    def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             raise ma.ValidationError("Cần có múi giờ (ví dụ +07:00). / A timezone offset is required.")

@@ -21,7 +21,6 @@ from app.extensions import db
 def create_admin_command(username: str, full_name: str, password: str | None) -> None:
     """Create the first administrator (prints the password when it generates one)."""
     from app.bootstrap import create_admin
-
     from app.errors import DomainError
 
     generated = password is None

@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.lifecycle import APPLICANT, DEMO_PASSWORD, DOCUMENTS, KEY, STEPS, Server, _children  # noqa: E402
+from bench.lifecycle import APPLICANT, DEMO_PASSWORD, DOCUMENTS, KEY, STEPS, Server, _children
 
 PG_BASE = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TRANSPORT_ERRORS = (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError)

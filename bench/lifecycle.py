@@ -176,7 +176,7 @@ def postgres_reachable() -> bool:
             conn.execute("DROP SCHEMA IF EXISTS bench_e CASCADE")
             conn.execute("CREATE SCHEMA bench_e")
         return True
-    except Exception:  # noqa: BLE001 - any failure means "not here"
+    except Exception:
         return False
 
 
@@ -192,7 +192,7 @@ class Server:
                     "LOG_LEVEL": "WARNING"}
         self.proc: subprocess.Popen | None = None
 
-    def __enter__(self) -> Server:  # noqa: PYI034
+    def __enter__(self) -> Server:
         flask = [sys.executable, "-m", "flask", "--app", "app"]
         for cmd in (["db", "upgrade"], ["bootstrap"]):
             subprocess.run(flask + cmd, cwd=ROOT, env=self.env, check=True, capture_output=True)

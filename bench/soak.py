@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.crash_consistency import Record, call, drop_schema, login, new_schema  # noqa: E402
-from bench.lifecycle import APPLICANT, DOCUMENTS, KEY, STEPS, Server, _rss_kib, workers_rss_mib  # noqa: E402
+from bench.crash_consistency import Record, call, drop_schema, login, new_schema
+from bench.lifecycle import APPLICANT, DOCUMENTS, KEY, STEPS, Server, _rss_kib, workers_rss_mib
 
 MIX = (("list_tasks", 35), ("complete", 30), ("receive", 15), ("leader_reads", 20))
 READERS = ("na.hn.ktht.chuyenvien", "na.hn.vanthu", "na.hn.ktht.truongphong", "na.hn.chutich", "na.hn.motcua")

@@ -96,12 +96,12 @@ def app(migrated_database: str, clock: FrozenClock) -> Iterator:
 
 
 @pytest.fixture()
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture()
-def session(app):  # noqa: ANN001, ANN201
+def session(app):
     """The app's SQLAlchemy session inside an app context (for service-level tests)."""
     with app.app_context():
         yield db.session
@@ -139,7 +139,7 @@ class Auth:
 
 
 @pytest.fixture()
-def auth(app, client) -> Auth:  # noqa: ANN001
+def auth(app, client) -> Auth:
     return Auth(app, client)
 
 
@@ -153,7 +153,7 @@ DEMO_PASSWORD = "motcua-demo-2026"
 
 
 @pytest.fixture()
-def demo(app, auth):  # noqa: ANN001, ANN201
+def demo(app, auth):
     """The shipped demo organisation (processes/organisation.json) and the five shipped procedures, published.
 
     Every demo officer's password is ``DEMO_PASSWORD``; ``admin`` has ``TEST_PASSWORD``.

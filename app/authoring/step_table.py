@@ -176,7 +176,7 @@ def validate_table(meta: ProcedureMeta, rows: Sequence[StepRow]) -> list[TableIs
         issues += _check_total(meta.declared_total, meta.unit, limits, column="declared_total",
                                what_vi="", what_en="")
     for phase, declared in meta.phase_totals.items():
-        steps = [lim for lim, row in zip(limits, rows) if row.phase == phase]
+        steps = [lim for lim, row in zip(limits, rows, strict=False) if row.phase == phase]
         issues += _check_total(declared, meta.unit, steps, column=f"phase_totals.{phase}",
                                what_vi=f" của giai đoạn {phase}", what_en=f" of phase {phase}")
     return issues

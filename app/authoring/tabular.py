@@ -301,7 +301,7 @@ def _check_package(data: bytes, *, max_uncompressed: int) -> None:
         raw_types = archive.read(entries[names.index("[content_types].xml")])
     try:
         types_root = ElementTree.fromstring(raw_types)
-    except Exception:  # noqa: BLE001 - defusedxml refuses entities/DTDs; any failure means "not xlsx"
+    except Exception:
         raise _refuse("not_xlsx", "Tệp .xlsx có [Content_Types].xml không hợp lệ.",
                       "The .xlsx has an unreadable [Content_Types].xml.", "unsupported") from None
     content_types = {(el.get("ContentType") or "").lower() for el in types_root.iter()}
@@ -326,7 +326,7 @@ def read_xlsx(data: bytes, *, max_rows: int = DEFAULT_MAX_ROWS, max_bytes: int =
         try:
             workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False,
                                               keep_links=False, keep_vba=False)
-        except Exception:  # noqa: BLE001 - any parse failure of an untrusted workbook is the client's
+        except Exception:
             raise _refuse("not_xlsx", "Không đọc được bảng tính .xlsx.", "The .xlsx workbook cannot be read.",
                           "unsupported") from None
         try:

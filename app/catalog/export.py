@@ -117,7 +117,7 @@ def xlsx_file(entries: Iterable[dict[str, Any]], *, title: str) -> IO[bytes]:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("Danh mục")
     sheet.freeze_panes = "A3"
-    for column, width in zip("ABCDEFGHIJKLMNO", (6, 28, 12, 50, 18, 30, 50, 40, 14, 14, 14, 20, 12, 12, 8)):
+    for column, width in zip("ABCDEFGHIJKLMNO", (6, 28, 12, 50, 18, 30, 50, 40, 14, 14, 14, 20, 12, 12, 8), strict=False):
         sheet.column_dimensions[column].width = width
     bold, wrap = Font(bold=True), Alignment(wrap_text=True, vertical="top")
 

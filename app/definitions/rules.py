@@ -210,7 +210,7 @@ def _load_condition_checker() -> Callable[[str], None] | None:
     package eagerly, and the evaluator is optional while it is being written)."""
     try:
         from app.engine.evaluator import check_syntax
-    except Exception:  # noqa: BLE001 - absent or broken evaluator: fall back to the length check
+    except Exception:
         return None
     return check_syntax
 
@@ -423,7 +423,7 @@ class _Checker:
             return
         try:
             checker(text)
-        except Exception as exc:  # noqa: BLE001 - any failure of the checker is the designer's to fix
+        except Exception as exc:
             reason = str(exc)[:200]
             self.add("condition_invalid", "error",
                      f"Điều kiện của luồng '{flow_id}' không hợp lệ: {reason}",

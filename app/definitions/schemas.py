@@ -118,7 +118,7 @@ class PublishIn(StrictSchema):
                                    metadata={"description": "lane id -> unit id or unit code"})
 
     @ma.validates("lane_bindings")
-    def _check_bindings(self, value, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    def _check_bindings(self, value, **kwargs):
         for lane, unit in value.items():
             if isinstance(unit, bool) or not isinstance(unit, (int, str)):
                 raise ma.ValidationError(f"{lane}: cần mã hoặc id đơn vị.")

@@ -13,7 +13,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar.durations import parse_working_duration
@@ -32,7 +32,7 @@ def _issues_payload(issues: list) -> list[dict[str, Any]]:
     return [issue.to_dict() for issue in issues]
 
 
-def _minutes(value) -> int | None:  # noqa: ANN001
+def _minutes(value) -> int | None:
     return None if value is None else round(value.total_seconds() / 60)
 
 

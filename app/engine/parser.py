@@ -334,7 +334,7 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
             parser.add_bpmn_xml(root, name)
         except (ValidationException, SpiffWorkflowException) as exc:
             raise CompileError(getattr(exc, "id", None), f"{name}: {_message(exc)}") from None
-        except Exception as exc:  # noqa: BLE001 - a malformed document must not leak a library error
+        except Exception as exc:
             raise CompileError(None, f"{name}: {type(exc).__name__}: {_message(exc)}") from None
     if process_id not in nodes:
         raise CompileError(process_id, f"no process {process_id!r} in the documents "
@@ -365,7 +365,7 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
         raise
     except (TimerError, EvaluationError) as exc:
         raise CompileError(process_id, str(exc)) from None
-    except Exception as exc:  # noqa: BLE001 - a malformed diagram must not leak a library error
+    except Exception as exc:
         raise CompileError(process_id, f"{type(exc).__name__}: {_message(exc)}") from None
 
     spec_dict, sub_dicts = specs_to_dict(spec, subprocess_specs)

@@ -56,14 +56,14 @@ def tick(app: Flask, worker_id: str) -> dict[str, int]:
             try:
                 results[name] = handler(db.session, clock.now())
                 db.session.commit()
-            except Exception:  # noqa: BLE001 - a tick must survive one bad handler
+            except Exception:
                 db.session.rollback()
                 log.exception("scheduler handler %s failed", name)
                 results[name] = -1
         try:
             record_heartbeat(session=db.session, worker_id=worker_id, now=clock.now())
             db.session.commit()
-        except Exception:  # noqa: BLE001
+        except Exception:
             db.session.rollback()
             log.exception("scheduler heartbeat failed")
         finally:
@@ -71,7 +71,7 @@ def tick(app: Flask, worker_id: str) -> dict[str, int]:
     return results
 
 
-def start_background(app: Flask):  # noqa: ANN201 - APScheduler type
+def start_background(app: Flask):
     """Start APScheduler in this process (embedded default) and return it."""
     from apscheduler.schedulers.background import BackgroundScheduler
 

@@ -90,7 +90,7 @@ def test_lanes_steps_and_totals_match_the_table(drawn):
     tasks = process.findall("bpmn:userTask", NS)
     assert [_props(t)["step"] for t in tasks] == [str(step["step"]) for step in case["steps"]]
     lane_of = {ref.text: lane.get("name") for lane in lanes for ref in lane.iterfind("bpmn:flowNodeRef", NS)}
-    for task, step in zip(tasks, case["steps"]):
+    for task, step in zip(tasks, case["steps"], strict=False):
         assert task.find("bpmn:documentation", NS).text == step["content"]
         assert task.get("name").startswith(f"{step['step']}. ")
         assert len(task.get("name")) <= 100

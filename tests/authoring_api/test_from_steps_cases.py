@@ -30,7 +30,7 @@ def test_case_becomes_a_draft_matching_its_table_and_publishes(case_id, cases, c
     # Steps: one per row, in order, named by their label, in the lane of their responsible unit, with the
     # table's time (None = not counted).
     assert len(draft["steps"]) == len(case["steps"])
-    for step, row in zip(draft["steps"], case["steps"]):
+    for step, row in zip(draft["steps"], case["steps"], strict=False):
         assert step["name"].startswith(f"{row['step']}. ")
         assert step["lane_name"] == row["responsible"]
         assert _limit(step["time_limit"]) == parse_time_text(row["time"], unit=case["unit"])

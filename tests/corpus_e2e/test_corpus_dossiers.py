@@ -26,14 +26,14 @@ MAX_STEPS = 60
 
 
 @pytest.fixture()
-def actors(demo, auth):  # noqa: ANN001, ANN201
+def actors(demo, auth):
     auth.create("corpus.designer", "designer")
     auth.create("corpus.clerk", "clerk", "officer", unit_codes=(UNIT,))
     return {"designer": auth.headers("corpus.designer"), "admin": auth.headers("admin"),
             "clerk": auth.headers("corpus.clerk")}
 
 
-def _agency_id(client, headers, code):  # noqa: ANN001, ANN202
+def _agency_id(client, headers, code):
     return next(a["id"] for a in client.get("/api/v1/agencies?page_size=100", headers=headers).get_json()
                 if a["code"] == code)
 

@@ -8,12 +8,12 @@ PROJECT_DIR = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture()
-def designer_headers(auth):  # noqa: ANN001, ANN201
+def designer_headers(auth):
     auth.create("designer1", "designer")
     return auth.headers("designer1")
 
 
-def upload(client, headers, data: bytes, **query):  # noqa: ANN001, ANN201
+def upload(client, headers, data: bytes, **query):
     params = "&".join(f"{k}={v}" for k, v in query.items())
     return client.post(f"/api/v1/process-definitions{'?' + params if params else ''}", headers=headers,
                        data=data, content_type="application/xml")

@@ -1,6 +1,7 @@
 """Compiling diagrams: what is refused (with the element named), hostile XML, and the compiled cache form."""
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 
@@ -147,7 +148,5 @@ def test_every_corpus_process_compiles_or_is_refused_cleanly():
     for path in sorted(p for p in corpus.rglob("*") if p.suffix in (".bpmn", ".xml")):
         raw = path.read_bytes()
         for pid in re.findall(rb'<(?:\w+:)?process\b[^>]*\bid="([^"]+)"', raw) or [b"none"]:
-            try:
+            with contextlib.suppress(engine.CompileError):
                 engine.compile_process({path.name: raw}, pid.decode())
-            except engine.CompileError:
-                pass

@@ -24,7 +24,7 @@ DOCUMENTS = [{"name": "Đơn đề nghị khấu trừ kinh phí bồi thường
 
 
 @pytest.fixture()
-def login(client):  # noqa: ANN001, ANN201
+def login(client):
     def headers(username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
         r = client.post("/api/v1/auth/token", json={"username": username, "password": password})
         assert r.status_code == 200, r.get_json()
@@ -34,12 +34,12 @@ def login(client):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture()
-def role_headers(demo, login):  # noqa: ANN001, ANN201
+def role_headers(demo, login):
     return {role: login(user, password) for role, (user, password) in PRINCIPALS.items()}
 
 
 @pytest.fixture()
-def na_dossier(demo, client, login):  # noqa: ANN001, ANN201
+def na_dossier(demo, client, login):
     """A dossier of NA-HN received by its one-stop desk; returns the receipt (with its lookup secret)."""
     r = client.post(f"/api/v1/procedures/{NA}/dossiers", headers=login("na.hn.motcua"),
                     json={"applicant": APPLICANT, "documents": DOCUMENTS, "data": {}})

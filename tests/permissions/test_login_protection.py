@@ -11,13 +11,13 @@ from tests.conftest import TEST_PASSWORD
 TOKEN = "/api/v1/auth/token"
 
 
-def _audit(client, headers, **query):  # noqa: ANN001, ANN202
+def _audit(client, headers, **query):
     r = client.get("/api/v1/audit", headers=headers, query_string=query)
     assert r.status_code == 200, r.get_json()
     return r.get_json()
 
 
-def test_eleventh_wrong_password_in_a_minute_is_429_and_audited(app, client, clock, auth) -> None:  # noqa: ANN001
+def test_eleventh_wrong_password_in_a_minute_is_429_and_audited(app, client, clock, auth) -> None:
     auth.create("admin", "admin")
     auth.create("victim", "officer")
     for _ in range(10):
@@ -36,14 +36,14 @@ def test_eleventh_wrong_password_in_a_minute_is_429_and_audited(app, client, clo
     assert len(throttled) == 2 and throttled[0]["client_address"]
 
 
-def test_throttle_counts_per_address_across_accounts(app, client, auth) -> None:  # noqa: ANN001
+def test_throttle_counts_per_address_across_accounts(app, client, auth) -> None:
     app.config["THROTTLE_LOGIN_ADDRESS"] = (5, 60)
     for i in range(5):
         assert client.post(TOKEN, json={"username": f"nobody{i}", "password": "x"}).status_code == 401
     assert client.post(TOKEN, json={"username": "someone-else", "password": "x"}).status_code == 429
 
 
-def test_passwords_are_never_logged(app, client, auth, caplog) -> None:  # noqa: ANN001
+def test_passwords_are_never_logged(app, client, auth, caplog) -> None:
     auth.create("clerk1", "clerk")
     secret_wrong, secret_new = "Wrong-Pass-7731xyz", "Brand-New-Pass-9924abc"
     with caplog.at_level(logging.DEBUG):
@@ -56,7 +56,7 @@ def test_passwords_are_never_logged(app, client, auth, caplog) -> None:  # noqa:
         assert text not in caplog.text
 
 
-def test_logout_password_change_and_disabling_revoke_tokens(app, client, auth, admin_headers) -> None:  # noqa: ANN001
+def test_logout_password_change_and_disabling_revoke_tokens(app, client, auth, admin_headers) -> None:
     officer_id = auth.create("o1", "officer")
     me = "/api/v1/auth/me"
     h1 = auth.headers("o1")
@@ -73,7 +73,7 @@ def test_logout_password_change_and_disabling_revoke_tokens(app, client, auth, a
     assert r.status_code == 401 and r.get_json()["code"] == "token_revoked"
 
 
-def test_tampered_expired_and_foreign_signed_tokens_are_401(app, client, clock, auth) -> None:  # noqa: ANN001
+def test_tampered_expired_and_foreign_signed_tokens_are_401(app, client, clock, auth) -> None:
     auth.create("o2", "officer")
     token = auth.token("o2")["access_token"]
     me = "/api/v1/auth/me"

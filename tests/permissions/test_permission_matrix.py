@@ -20,7 +20,7 @@ VIEW_CHECKED = {"metrics.Metrics"}
 DUMMY = {"int": "987654", "path": "nothing-here.css", "default": "no_such_key"}
 
 
-def _routes(app) -> list[tuple[str, str, str]]:  # noqa: ANN001
+def _routes(app) -> list[tuple[str, str, str]]:
     found = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -32,19 +32,19 @@ def _routes(app) -> list[tuple[str, str, str]]:  # noqa: ANN001
     return sorted(found, key=lambda r: (r[0] == "auth.Logout", r[0], r[1]))
 
 
-def _call(client, method: str, url: str, headers: dict | None = None):  # noqa: ANN001, ANN202
+def _call(client, method: str, url: str, headers: dict | None = None):
     kwargs = {"headers": headers or {}}
     if method in ("POST", "PUT", "PATCH"):
         kwargs["json"] = {}
     return client.open(url, method=method, **kwargs)
 
 
-def test_every_route_has_a_rule(app) -> None:  # noqa: ANN001
+def test_every_route_has_a_rule(app) -> None:
     missing = [(e, m) for e, m, _ in _routes(app) if permissions.rule_for(e, m) is None]
     assert missing == [], f"routes without a permission rule (add them to app/auth/permissions.py): {missing}"
 
 
-def test_table_has_no_stale_rows_and_auditors_only_read(app) -> None:  # noqa: ANN001
+def test_table_has_no_stale_rows_and_auditors_only_read(app) -> None:
     live = {(e, m) for e, m, _ in _routes(app)} | {
         (r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
     stale = [(e, m) for e, methods in permissions.PERMISSIONS.items() for m in methods if (e, m) not in live]
@@ -59,7 +59,7 @@ def test_table_has_no_stale_rows_and_auditors_only_read(app) -> None:  # noqa: A
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_role_gets_exactly_what_the_table_says(app, client, role_headers, role) -> None:  # noqa: ANN001
+def test_role_gets_exactly_what_the_table_says(app, client, role_headers, role) -> None:
     headers = role_headers[role]
     wrong = []
     for endpoint, method, url in _routes(app):
@@ -71,7 +71,7 @@ def test_role_gets_exactly_what_the_table_says(app, client, role_headers, role) 
     assert wrong == []
 
 
-def test_no_token_gets_401_except_public(app, client, demo) -> None:  # noqa: ANN001
+def test_no_token_gets_401_except_public(app, client, demo) -> None:
     wrong = []
     for endpoint, method, url in _routes(app):
         status = _call(client, method, url).status_code
@@ -81,7 +81,7 @@ def test_no_token_gets_401_except_public(app, client, demo) -> None:  # noqa: AN
     assert wrong == []
 
 
-def test_expired_token_gets_401_except_public(app, client, clock, role_headers) -> None:  # noqa: ANN001
+def test_expired_token_gets_401_except_public(app, client, clock, role_headers) -> None:
     clock.advance(timedelta(seconds=app.config["ACCESS_TOKEN_TTL"] + 1))
     wrong = []
     for endpoint, method, url in _routes(app):
@@ -93,7 +93,7 @@ def test_expired_token_gets_401_except_public(app, client, clock, role_headers) 
     assert wrong == []
 
 
-def test_other_agency_officers_get_what_their_role_allows(app, client, demo, login) -> None:  # noqa: ANN001
+def test_other_agency_officers_get_what_their_role_allows(app, client, demo, login) -> None:
     """The role decides 401/403 for them exactly as for their NA-HN peers (objects: see test_scope)."""
     headers = login("cb.ha.vhxh.congchuc")
     for endpoint, method, url in _routes(app):
@@ -102,9 +102,9 @@ def test_other_agency_officers_get_what_their_role_allows(app, client, demo, log
         assert status < 500 and (status not in (401, 403) if allowed else status == 403), (endpoint, method, status)
 
 
-def test_an_endpoint_without_a_rule_is_refused(app, client, auth) -> None:  # noqa: ANN001
+def test_an_endpoint_without_a_rule_is_refused(app, client, auth) -> None:
     class Unlisted(MethodView):
-        def get(self):  # noqa: ANN202
+        def get(self):
             return {"open": True}
 
     app.add_url_rule("/api/v1/unlisted", view_func=Unlisted.as_view("unlisted"))

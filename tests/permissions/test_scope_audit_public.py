@@ -10,15 +10,15 @@ from tests.permissions.conftest import FOREIGN
 HOSTILE = ["'; DROP TABLE officers; --", "<script>alert(1)</script>"]
 
 
-def _same_problem(a, b) -> None:  # noqa: ANN001
+def _same_problem(a, b) -> None:
     ja, jb = a.get_json(), b.get_json()
     assert a.status_code == b.status_code == 404
     assert (ja["code"], ja["title"]) == (jb["code"], jb["title"])
 
 
-def test_other_agency_sees_nothing_of_a_dossier(client, login, na_dossier) -> None:  # noqa: ANN001
+def test_other_agency_sees_nothing_of_a_dossier(client, login, na_dossier) -> None:
     dossier_id = na_dossier["id"]
-    for role, username in FOREIGN.items():
+    for _role, username in FOREIGN.items():
         h = login(username)
         for suffix in ("", "/receipt", "/control-sheet"):
             _same_problem(client.get(f"/api/v1/dossiers/{dossier_id}{suffix}", headers=h),
@@ -32,7 +32,7 @@ def test_other_agency_sees_nothing_of_a_dossier(client, login, na_dossier) -> No
                   client.post("/api/v1/tasks/987654/claim", headers=h))
 
 
-def test_officers_open_only_their_units_steps_and_leaders_their_sub_units(client, login, na_dossier) -> None:  # noqa: ANN001
+def test_officers_open_only_their_units_steps_and_leaders_their_sub_units(client, login, na_dossier) -> None:
     step_id = client.get("/api/v1/tasks", headers=login("na.hn.motcua")).get_json()[0]["id"]
     # same agency, another unit: 403 (the dossier is visible, the step is not theirs)
     assert client.get(f"/api/v1/tasks/{step_id}", headers=login("na.hn.vp.chuyenvien")).status_code == 403
@@ -41,13 +41,13 @@ def test_officers_open_only_their_units_steps_and_leaders_their_sub_units(client
     assert client.get(f"/api/v1/tasks/{step_id}", headers=login("na.hn.chutich")).status_code == 403
 
 
-def test_a_clerk_receives_only_for_their_desk(client, login, demo) -> None:  # noqa: ANN001
+def test_a_clerk_receives_only_for_their_desk(client, login, demo) -> None:
     r = client.post("/api/v1/procedures/na_khau_tru_kinh_phi_boi_thuong/dossiers", headers=login(FOREIGN["clerk"]),
                     json={"applicant": {"name": "X"}, "documents": [], "data": {}})
     assert r.status_code == 403 and r.get_json()["code"] == "not_your_desk"
 
 
-def test_refusals_are_audited_and_the_audit_api_filters(client, login, role_headers) -> None:  # noqa: ANN001
+def test_refusals_are_audited_and_the_audit_api_filters(client, login, role_headers) -> None:
     assert client.post("/api/v1/agencies", headers=role_headers["officer"], json={}).status_code == 403
     assert client.get("/api/v1/officers").status_code == 401
     audit = client.get("/api/v1/audit", headers=role_headers["auditor"], query_string={"outcome": "denied"})
@@ -63,7 +63,7 @@ def test_refusals_are_audited_and_the_audit_api_filters(client, login, role_head
     assert {e["actor_username"] for e in only} == {"na.hn.ktht.chuyenvien"}
 
 
-def test_changes_are_audited_and_no_route_changes_the_audit(app, client, login, na_dossier, role_headers) -> None:  # noqa: ANN001
+def test_changes_are_audited_and_no_route_changes_the_audit(app, client, login, na_dossier, role_headers) -> None:
     events = client.get("/api/v1/audit", headers=role_headers["auditor"],
                         query_string={"object_type": "dossier", "object_id": str(na_dossier["id"])}).get_json()
     assert any(e["action"] == "dossier.receive" and e["outcome"] == "allowed" for e in events)
@@ -74,7 +74,7 @@ def test_changes_are_audited_and_no_route_changes_the_audit(app, client, login, 
         assert client.open("/api/v1/audit", method=method, headers=role_headers["admin"]).status_code == 405
 
 
-def test_postgresql_refuses_update_and_delete_of_audit_rows(app, na_dossier) -> None:  # noqa: ANN001
+def test_postgresql_refuses_update_and_delete_of_audit_rows(app, na_dossier) -> None:
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("the append-only trigger exists on PostgreSQL only")
@@ -84,7 +84,7 @@ def test_postgresql_refuses_update_and_delete_of_audit_rows(app, na_dossier) -> 
             db.session.rollback()
 
 
-def test_hostile_text_is_stored_verbatim_and_returned_escaped(client, admin_headers) -> None:  # noqa: ANN001
+def test_hostile_text_is_stored_verbatim_and_returned_escaped(client, admin_headers) -> None:
     for name in HOSTILE:
         r = client.post("/api/v1/agencies", headers=admin_headers, json={"code": f"X{len(name)}", "name": name})
         assert r.status_code == 201, r.get_json()
@@ -93,7 +93,7 @@ def test_hostile_text_is_stored_verbatim_and_returned_escaped(client, admin_head
     assert client.get("/api/v1/officers", headers=admin_headers).status_code == 200  # the table is still there
 
 
-def test_public_lookup(client, app, na_dossier) -> None:  # noqa: ANN001
+def test_public_lookup(client, app, na_dossier) -> None:
     code, secret = na_dossier["code"], na_dossier["lookup_secret"]
     r = client.get(f"/api/v1/public/dossiers/{code}", query_string={"secret": secret})
     assert r.status_code == 200, r.get_json()
