@@ -5,8 +5,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.audit import schemas, service
+from app.auth.guard import current_officer
+from app.auth.scope import visible_agency_ids
 from app.extensions import db
+from app.org.models import Officer
 from app.org.routes import _page
+from app.org.service import list_officers
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Nhật ký kiểm tra (audit trail)")
 
@@ -18,4 +22,8 @@ class AuditEvents(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Audit events, newest first; filters: actor, action (or ``prefix.``), object, outcome, from/to."""
-        return _page(service.search(session=db.session, **query), pagination_parameters)
+        within = visible_agency_ids(session=db.session, officer=current_officer())
+        actors = None
+        if within is not None:  # an agency's administrator: events of that agency's people only
+            actors = list_officers(session=db.session, within_agencies=within).with_only_columns(Officer.id)
+        return _page(service.search(session=db.session, actor_ids_within=actors, **query), pagination_parameters)

@@ -45,9 +45,15 @@ def list_for(*, session: Session, object_type: str, object_id: Any) -> list[Audi
 
 def search(*, session: Session, actor: str | None = None, actor_id: int | None = None, action: str | None = None,
            object_type: str | None = None, object_id: str | None = None, outcome: str | None = None,
-           at_from: datetime | None = None, at_to: datetime | None = None):
-    """A select of events, newest first (id breaks ties); ``action`` ending in '.' matches a prefix."""
+           at_from: datetime | None = None, at_to: datetime | None = None,
+           actor_ids_within: Any = None):
+    """A select of events, newest first (id breaks ties); ``action`` ending in '.' matches a prefix.
+
+    ``actor_ids_within`` (a select of officer ids) limits an agency's administrator to its own people's events.
+    """
     stmt = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if actor_ids_within is not None:
+        stmt = stmt.where(AuditEvent.actor_id.in_(actor_ids_within))
     if actor:
         stmt = stmt.where(AuditEvent.actor_username == actor)
     if actor_id is not None:

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from app.errors import Forbidden, NotFound
 from app.org.models import Officer, Unit
 from app.org.service import descendant_agency_ids
+from app.org.tree import descendants, unit_edges
 
 READ_ALL_ROLES = ("admin", "auditor")
 
@@ -58,20 +59,15 @@ def agency_ids(*, session: Session, officer: Officer) -> set[int]:
     return found
 
 
+def visible_agency_ids(*, session: Session, officer: Officer) -> set[int] | None:
+    """Agencies whose people and records the officer may list: None (all) for auditors and system admins."""
+    if officer.has_role("auditor") or is_system_admin(officer):
+        return None
+    return agency_ids(session=session, officer=officer)
+
+
 def descendant_unit_ids(*, session: Session, roots: set[int]) -> set[int]:
-    rows = session.execute(select(Unit.id, Unit.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(unit_id)
-    found: set[int] = set()
-    stack = list(roots)
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
+    return descendants(unit_edges(session), roots)
 
 
 def unit_ids(*, session: Session, officer: Officer) -> set[int]:
@@ -122,6 +118,8 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
         _check_step(session, officer, view_args["step_id"])
     if "agency_id" in view_args and method not in ("GET", "HEAD"):
         _check_agency_admin(session, officer, view_args["agency_id"])
+    if endpoint == "org.OfficerById":
+        _check_officer_visible(session, officer, view_args["officer_id"])
     if endpoint == "org.UnitById" and method not in ("GET", "HEAD"):
         unit = session.get(Unit, view_args["unit_id"])
         if unit is not None:
@@ -131,6 +129,16 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
             _check_reception_desk(session, officer, view_args["key"])
         elif endpoint.startswith("definitions."):
             _check_designer(session, officer, view_args["key"])
+
+
+def _check_officer_visible(session: Session, officer: Officer, officer_id: int) -> None:
+    """Another agency's officer is not even said to exist."""
+    visible = visible_agency_ids(session=session, officer=officer)
+    if visible is None:
+        return
+    other = session.get(Officer, officer_id)
+    if other is None or not ({u.agency_id for u in other.units} | {other.agency_id}) & visible:
+        raise NotFound()
 
 
 def _check_dossier(session: Session, officer: Officer, dossier_id: int) -> None:

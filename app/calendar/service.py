@@ -48,7 +48,8 @@ from app.calendar.working_time import (
     working_time_between,
 )
 from app.errors import Conflict, NotFound, Unprocessable
-from app.org.models import Agency
+from app.org.tree import agency_edges
+from app.request_cache import forget, memo
 
 NATIONAL_OVERRIDES_FILE = Path(__file__).with_name("national_overrides.json")
 #: Years the API accepts (the ``holidays`` package and the decisions we know of cover these).
@@ -58,18 +59,20 @@ MAX_OVERRIDE_RANGE_DAYS = 31
 _CACHE_LIMIT = 256
 
 _cache: dict[tuple, WorkingCalendar] = {}
+TOKEN_MEMO = "calendar.token"
 _cache_lock = threading.Lock()
 
 
 # --- version token ----------------------------------------------------------------------------------------
 
 def calendar_token(*, session: Session) -> str | None:
-    """The current cache token (None before any change was ever made)."""
-    return session.scalar(select(CalendarVersion.token).where(CalendarVersion.id == 1))
+    """The current cache token (None before any change was ever made), read once per request."""
+    return memo(TOKEN_MEMO, lambda: session.scalar(select(CalendarVersion.token).where(CalendarVersion.id == 1)))
 
 
 def bump_version(*, session: Session) -> None:
     """Invalidate every process's cached calendars: write a new token (insert-or-update, race-free)."""
+    forget(TOKEN_MEMO)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     token = uuid.uuid4().hex
@@ -89,14 +92,15 @@ def clear_cache() -> None:
 
 def agency_chain(*, session: Session, agency_id: int) -> tuple[int, ...]:
     """The agency then its ancestors up to the root; :class:`NotFound` for an unknown agency."""
-    chain: list[int] = []
-    current = session.get(Agency, agency_id)
-    if current is None:
+    parent_of = dict(agency_edges(session))
+    if agency_id not in parent_of:
         raise NotFound(f"Không có cơ quan {agency_id}.", code="unknown_agency",
                        detail_en=f"No agency {agency_id}.")
-    while current is not None and current.id not in chain:
-        chain.append(current.id)
-        current = session.get(Agency, current.parent_id) if current.parent_id is not None else None
+    chain: list[int] = []
+    current: int | None = agency_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
     return tuple(chain)
 
 

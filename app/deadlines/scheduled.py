@@ -23,6 +23,7 @@ from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier
 from app.notifications.service import notify
 from app.org.models import Officer, OfficerRole, OfficerUnit, Unit
+from app.org.tree import descendants, unit_edges
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
 from app.scheduler.runner import register_tick_handler
@@ -150,12 +151,9 @@ def handle_bpmn_timer(session: Session, item: ClaimedWork, now: datetime) -> Non
 # --- daily digest ------------------------------------------------------------------------------------------
 
 def covered_units(session: Session, leader: Officer) -> list[int]:
-    """A leader's units: their own and, for a leadership unit ``X-LD``, the unit ``X`` it leads."""
-    own = list(session.scalars(select(OfficerUnit.unit_id).where(OfficerUnit.officer_id == leader.id)))
-    codes = [code.removesuffix("-LD") for code in session.scalars(select(Unit.code).where(Unit.id.in_(own)))
-             if code.endswith("-LD")]
-    led = list(session.scalars(select(Unit.id).where(Unit.code.in_(codes)))) if codes else []
-    return sorted(set(own) | set(led))
+    """A leader's units: their own and every unit below them (``units.parent_id``)."""
+    own = set(session.scalars(select(OfficerUnit.unit_id).where(OfficerUnit.officer_id == leader.id)))
+    return sorted(descendants(unit_edges(session), own))
 
 
 def handle_deadline_digest(session: Session, item: ClaimedWork, now: datetime) -> None:

@@ -44,6 +44,7 @@ from app.dossiers.calendar import calendar_for
 from app.dossiers.models import CLOSED_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.org.models import Agency, Officer, OfficerRole, OfficerUnit, Unit
+from app.org.tree import unit_edges
 from app.scheduler import due_work
 from app.scheduler.due_work_models import DueWork
 from app.tasks.models import OPEN_STATUSES, Step
@@ -218,24 +219,39 @@ def _leaders_in(session: Session, unit_ids: list[int]) -> list[Officer]:
         Officer.id.in_(select(OfficerRole.officer_id).where(OfficerRole.role == "leader"))).order_by(Officer.id)))
 
 
+def _ancestor_unit_ids(session: Session, unit_id: int) -> list[int]:
+    """The unit's parents upwards (``units.parent_id``: a division's leadership unit, then the agency's)."""
+    parent_of = dict(unit_edges(session))
+    chain, current = [], parent_of.get(unit_id)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
+    return chain
+
+
 def unit_leaders(session: Session, unit: Unit | None) -> list[Officer]:
-    """Leaders of a unit: officers with role leader in it, else in its leadership unit (``<code>-LD``)."""
+    """Leaders of a unit: officers with role leader in it, else in the nearest unit above it that has some."""
     if unit is None:
         return []
-    found = _leaders_in(session, [unit.id])
-    if found:
-        return found
-    board = session.scalar(select(Unit.id).where(Unit.code == f"{unit.code}-LD"))
-    return _leaders_in(session, [board] if board else []) or agency_leaders(session, unit.agency)
+    for candidate in [unit.id, *_ancestor_unit_ids(session, unit.id)]:
+        found = _leaders_in(session, [candidate])
+        if found:
+            return found
+    return agency_leaders(session, unit.agency)
+
+
+def _agency_board_ids(session: Session, agency_id: int) -> list[int]:
+    """The agency's top leadership units (kind ``leadership`` with no parent unit)."""
+    return list(session.scalars(select(Unit.id).where(Unit.agency_id == agency_id, Unit.kind == "leadership",
+                                                      Unit.parent_id.is_(None))))
 
 
 def agency_leaders(session: Session, agency: Agency | None) -> list[Officer]:
-    """Leaders of an agency's leadership unit (``<agency code>-LD``), else of the nearest parent that has one."""
+    """Leaders of the agency's top leadership unit, else of the nearest parent agency that has one."""
     seen: set[int] = set()
     while agency is not None and agency.id not in seen:
         seen.add(agency.id)
-        board = session.scalar(select(Unit.id).where(Unit.code == f"{agency.code}-LD"))
-        found = _leaders_in(session, [board] if board else [])
+        found = _leaders_in(session, _agency_board_ids(session, agency.id))
         if found:
             return found
         agency = agency.parent
@@ -250,11 +266,11 @@ def reception_unit(session: Session, dossier: Dossier) -> Unit | None:
 
 
 def deciding_unit_ids(session: Session, dossier: Dossier) -> set[int]:
-    """Units that may extend: those holding an open step (with their leadership units ``<code>-LD``), and the
-    deciding agency's leadership unit."""
-    holding = [row.unit for row in _open_steps(session, dossier.id) if row.unit is not None]
-    codes = [f"{unit.code}-LD" for unit in holding] + [f"{dossier.agency.code}-LD"]
-    return {unit.id for unit in holding} | set(session.scalars(select(Unit.id).where(Unit.code.in_(codes))))
+    """Units that may extend: those holding an open step and the units above them, and the deciding agency's
+    top leadership unit."""
+    holding = {row.unit_id for row in _open_steps(session, dossier.id) if row.unit_id is not None}
+    above = {uid for unit_id in holding for uid in _ancestor_unit_ids(session, unit_id)}
+    return holding | above | set(_agency_board_ids(session, dossier.agency_id))
 
 
 # --- pause and resume -----------------------------------------------------------------------------------

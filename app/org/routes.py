@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.auth.guard import current_officer
+from app.auth.scope import visible_agency_ids
 from app.clock import utcnow
 from app.extensions import db
 from app.org import schemas, service
@@ -98,8 +100,10 @@ class Officers(MethodView):
     @blp.response(200, schemas.OfficerOut(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List officers (accounts)."""
-        return _page(service.list_officers(session=db.session, **query), pagination_parameters)
+        """List officers (accounts) of the caller's agencies (all of them for auditors and system admins)."""
+        within = visible_agency_ids(session=db.session, officer=current_officer())
+        return _page(service.list_officers(session=db.session, within_agencies=within, **query),
+                     pagination_parameters)
 
     @blp.arguments(schemas.OfficerIn)
     @blp.response(201, schemas.OfficerOut)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.auth.passwords import hash_password
 from app.errors import Conflict, NotFound, Unprocessable
 from app.org.models import Agency, Officer, OfficerRole, OfficerUnit, Unit
+from app.org.tree import agency_edges, descendants, tree_changed
 
 
 def _get(session: Session, model: type, object_id: int) -> Any:
@@ -40,18 +41,7 @@ def list_agencies(*, session: Session, parent_id: int | None = None, q: str | No
 
 def descendant_agency_ids(*, session: Session, agency_id: int) -> set[int]:
     """The agency and everything below it (a province's departments and communes)."""
-    rows = session.execute(select(Agency.id, Agency.parent_id)).all()
-    children: dict[int | None, list[int]] = {}
-    for child_id, parent_id in rows:
-        children.setdefault(parent_id, []).append(child_id)
-    found, stack = set(), [agency_id]
-    while stack:
-        current = stack.pop()
-        if current in found:
-            continue
-        found.add(current)
-        stack.extend(children.get(current, []))
-    return found
+    return descendants(agency_edges(session), [agency_id])
 
 
 def _check_parent(session: Session, agency: Agency | None, parent_id: int | None) -> None:
@@ -70,6 +60,7 @@ def create_agency(*, session: Session, agency_in: dict[str, Any], now: datetime)
     agency = Agency(**agency_in, created_at=now)
     session.add(agency)
     session.flush()
+    tree_changed()
     return agency
 
 
@@ -80,6 +71,7 @@ def update_agency(*, session: Session, agency_id: int, agency_in: dict[str, Any]
     for key, value in agency_in.items():
         setattr(agency, key, value)
     session.flush()
+    tree_changed()
     return agency
 
 
@@ -92,6 +84,7 @@ def delete_agency(*, session: Session, agency_id: int) -> None:
         raise Conflict(code="in_use")
     session.delete(agency)
     session.flush()
+    tree_changed()
 
 
 # --- units --------------------------------------------------------------------------------------------
@@ -119,6 +112,7 @@ def create_unit(*, session: Session, unit_in: dict[str, Any], now: datetime) -> 
     unit = Unit(**unit_in, created_at=now)
     session.add(unit)
     session.flush()
+    tree_changed()
     return unit
 
 
@@ -137,6 +131,7 @@ def delete_unit(*, session: Session, unit_id: int) -> None:
         raise Conflict(code="in_use")
     session.delete(unit)
     session.flush()
+    tree_changed()
 
 
 # --- officers -----------------------------------------------------------------------------------------
@@ -150,8 +145,13 @@ def get_officer_by_username(*, session: Session, username: str) -> Officer | Non
 
 
 def list_officers(*, session: Session, unit_id: int | None = None, agency_id: int | None = None,
-                  role: str | None = None):
+                  role: str | None = None, within_agencies: set[int] | None = None):
+    """Officers, by username; ``within_agencies`` limits them to people of those agencies (scope)."""
     stmt = select(Officer).order_by(Officer.username)
+    if within_agencies is not None:
+        in_units = select(OfficerUnit.officer_id).join(Unit, Unit.id == OfficerUnit.unit_id).where(
+            Unit.agency_id.in_(within_agencies))
+        stmt = stmt.where(Officer.agency_id.in_(within_agencies) | Officer.id.in_(in_units))
     if unit_id is not None:
         stmt = stmt.where(Officer.id.in_(select(OfficerUnit.officer_id).where(OfficerUnit.unit_id == unit_id)))
     if agency_id is not None:
