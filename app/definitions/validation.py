@@ -88,6 +88,11 @@ class ValidationResult:
         return data
 
 
+#: What the rules found about the process, copied onto the result as is.
+_FROM_ANALYSIS = ("process_id", "process_name", "process_ids", "is_executable", "lanes", "steps", "declared_total",
+                  "computed_total", "total_mismatch", "called_processes", "has_diagram")
+
+
 def _internal_error(stage: str, exc: Exception) -> Issue:
     log.exception("BPMN validation failed unexpectedly in %s", stage)
     return Issue("internal_error", "error",
@@ -124,16 +129,7 @@ def validate_bpmn(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     result = ValidationResult(ok=ok, publishable=False, errors=errors, warnings=warnings,
                               normalized_xml=accepted.normalized_xml)
     if analysis is not None:
-        result.process_id = analysis.process_id
-        result.process_name = analysis.process_name
-        result.process_ids = analysis.process_ids
-        result.is_executable = analysis.is_executable
-        result.lanes = analysis.lanes
-        result.steps = analysis.steps
-        result.declared_total = analysis.declared_total
-        result.computed_total = analysis.computed_total
-        result.total_mismatch = analysis.total_mismatch
-        result.called_processes = analysis.called_processes
-        result.has_diagram = analysis.has_diagram
+        for name in _FROM_ANALYSIS:
+            setattr(result, name, getattr(analysis, name))
     result.publishable = ok and result.is_executable and result.process_id is not None
     return result

@@ -82,6 +82,27 @@ def _restrict_steps(stmt: Select, f: Filters) -> Select:
     return stmt
 
 
+def _figures(*, received, began_before, ended, start, resolved, result, open_at_end, overdue, paused,
+             closed_in) -> list:
+    """The II.06a columns, the same whether a dossier or a step (a passage through a unit) is counted."""
+    return [
+        _count(received).label("received"),
+        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
+        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
+        _count(began_before & (ended.is_(None) | (ended >= start))).label("carried_over"),
+        _count(resolved).label("resolved"),
+        _count(resolved & (result == "early")).label("resolved_early"),
+        _count(resolved & (result == "on_time")).label("resolved_on_time"),
+        _count(resolved & (result == "late")).label("resolved_late"),
+        _count(open_at_end).label("in_progress"),
+        _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
+        _count(open_at_end & overdue).label("in_progress_overdue"),
+        _count(open_at_end & paused).label("paused"),
+        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
+        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+    ]
+
+
 def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime,
                     group: str | None) -> Select:
     """Form II.06a figures counted on dossiers, one row per ``group`` (``procedure`` or none)."""
@@ -96,20 +117,9 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
     key = Dossier.procedure_key if group == "procedure" else literal(None)
     stmt = select(
         key.label("key"),
-        _count(received).label("received"),
-        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
-        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
-        _count((Dossier.received_at < start) & (ended.is_(None) | (ended >= start))).label("carried_over"),
-        _count(resolved).label("resolved"),
-        _count(resolved & (Dossier.result == "early")).label("resolved_early"),
-        _count(resolved & (Dossier.result == "on_time")).label("resolved_on_time"),
-        _count(resolved & (Dossier.result == "late")).label("resolved_late"),
-        _count(open_at_end).label("in_progress"),
-        _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
-        _count(open_at_end & overdue).label("in_progress_overdue"),
-        _count(open_at_end & paused).label("paused"),
-        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
-        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+        *_figures(received=received, began_before=Dossier.received_at < start, ended=ended, start=start,
+                  resolved=resolved, result=Dossier.result, open_at_end=open_at_end, overdue=overdue,
+                  paused=paused, closed_in=closed_in),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
     stmt = _restrict_dossiers(stmt, f)
     if group == "procedure":
@@ -130,20 +140,9 @@ def step_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime,
     key = Step.unit_id if group == "unit" else func.coalesce(Step.completed_by_id, Step.assignee_id)
     stmt = select(
         key.label("key"),
-        _count(received).label("received"),
-        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
-        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
-        _count((Step.started_at < start) & (ended.is_(None) | (ended >= start))).label("carried_over"),
-        _count(resolved).label("resolved"),
-        _count(resolved & (Step.result == "early")).label("resolved_early"),
-        _count(resolved & (Step.result == "on_time")).label("resolved_on_time"),
-        _count(resolved & (Step.result == "late")).label("resolved_late"),
-        _count(open_at_end).label("in_progress"),
-        _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
-        _count(open_at_end & overdue).label("in_progress_overdue"),
-        _count(open_at_end & paused).label("paused"),
-        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
-        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+        *_figures(received=received, began_before=Step.started_at < start, ended=ended, start=start,
+                  resolved=resolved, result=Step.result, open_at_end=open_at_end, overdue=overdue,
+                  paused=paused, closed_in=closed_in),
     ).join(Dossier, Dossier.id == Step.dossier_id).where(
         Step.started_at < end, ended.is_(None) | (ended >= start))
     stmt = _restrict_steps(stmt, f)
