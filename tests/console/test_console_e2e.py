@@ -207,7 +207,7 @@ def test_leader_sees_the_overdue_step_and_the_dossier(server, browser):
     find(browser, "#mf-lang").click()
 
 
-@pytest.mark.skip(reason="WIP: the refresh-after-clock-advance step does not reach the task page yet (under investigation)")
+@pytest.mark.skip(reason="known bug, issue 8: after the clock passes the token expiry the task page often never shows Claim (silent refresh race); passes about 1 run in 3")
 def test_expired_token_is_refreshed_and_a_lost_session_keeps_the_draft(server, browser):
     login(browser, server, "cb.snv.giamdoc")
     step_id = next(s["id"] for s in call_api(server, "GET", f"dossiers/{server.state['dossier_id']}",
