@@ -40,7 +40,7 @@ class DossierQuery(StrictSchema):
     agency_id = ma.fields.Integer()
     unit_id = ma.fields.Integer()
     status = ma.fields.String(validate=validate.OneOf(STATUSES))
-    overdue = ma.fields.Boolean()
+    overdue = ma.fields.Boolean(metadata={"description": "true: open dossiers past their due time now"})
     received_from = LocalDateTime()
     received_to = LocalDateTime()
     code = ma.fields.String(validate=validate.Length(max=64))

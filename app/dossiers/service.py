@@ -103,8 +103,8 @@ def list_dossiers(*, session: Session, now: datetime, visible: tuple[set[int], s
     if status:
         stmt = stmt.where(Dossier.status == status)
     if overdue is not None:
-        late = (Dossier.due_at.is_not(None) & Dossier.status.not_in(CLOSED_STATUSES) & (Dossier.due_at < now)) | (
-            (Dossier.status == "finished") & (Dossier.result == "late"))
+        # overdue *now*: open and past due; dossiers finished late are counted by the reports
+        late = Dossier.due_at.is_not(None) & Dossier.status.not_in(CLOSED_STATUSES) & (Dossier.due_at < now)
         stmt = stmt.where(late if overdue else ~late)
     if received_from is not None:
         stmt = stmt.where(Dossier.received_at >= received_from)

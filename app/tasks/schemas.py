@@ -14,7 +14,7 @@ class TaskQuery(StrictSchema):
     unit_id = ma.fields.Integer()
     procedure = ma.fields.String(validate=validate.Length(max=128))
     status = ma.fields.String(validate=validate.OneOf(STEP_STATUSES))
-    overdue = ma.fields.Boolean()
+    overdue = ma.fields.Boolean(metadata={"description": "true: open steps past their due time now"})
     due_before = LocalDateTime()
 
 

@@ -102,8 +102,9 @@ def list_steps(*, session: Session, officer: Officer, now: datetime, mine: bool 
     if status:
         stmt = stmt.where(Step.status == status)
     if overdue is not None:
-        late = (Step.status.in_(OPEN_STATUSES) & Step.due_at.is_not(None) & (Step.due_at < now)) | (
-            Step.result == "late")
+        # overdue *now*: open and past due (finished-late history is in the reports); the condition stays
+        # sargable so the (unit_id, status, due_at) index serves the leaders' list as steps pile up
+        late = Step.status.in_(OPEN_STATUSES) & Step.due_at.is_not(None) & (Step.due_at < now)
         stmt = stmt.where(late if overdue else ~late)
     if due_before is not None:
         stmt = stmt.where(Step.due_at < due_before)
