@@ -5,8 +5,9 @@
     .venv/bin/python bench/soak.py --rate 40 --minutes 60
     .venv/bin/python bench/soak.py --url http://host:8000 --rate 20   # a running server, demo data loaded
 
-The mix (weights): officers list their tasks (35), officers and leaders complete the step a dossier waits on
-(30), clerks receive dossiers (15), leaders read the dossier list and the overdue steps (20). The rate (operations/s; a completion is a
+The mix (weights): officers list their tasks (40), officers and leaders complete the step a dossier waits on
+(30), clerks receive dossiers (4: steady state, a dossier takes 7 completions), leaders read the dossier list and
+the overdue steps (26). The rate (operations/s; a completion is a
 GET and a POST) defaults to half the maximum measured first (closed loop, 16 clients, 20 s). Every minute it prints requests, error rate
 (5xx and transport errors; 4xx such as 409 races are counted apart), p50/p99 latency, the gunicorn workers' RSS
 and the scheduler process's RSS, so a leak or a slow drift shows as a trend. Standard library only.
@@ -31,7 +32,10 @@ sys.path.insert(0, str(ROOT))
 from bench.crash_consistency import Record, call, drop_schema, login, new_schema
 from bench.lifecycle import APPLICANT, DOCUMENTS, KEY, STEPS, Server, _rss_kib, workers_rss_mib
 
-MIX = (("list_tasks", 35), ("complete", 30), ("receive", 15), ("leader_reads", 20))
+#: A steady state: a dossier needs 7 completions, so completions (30) outpace 7 × receptions (4 → 28) and the
+#: open work stays bounded instead of piling up (an earlier mix, 15 receptions to 30 completions, grew a backlog
+#: of ~40 open steps a second and its latency grew with it).
+MIX = (("list_tasks", 40), ("complete", 30), ("receive", 4), ("leader_reads", 26))
 READERS = ("na.hn.ktht.chuyenvien", "na.hn.vanthu", "na.hn.ktht.truongphong", "na.hn.chutich", "na.hn.motcua")
 
 
