@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def public(view: F) -> F:
-    """Documentation only: a view that is PUBLIC in the permission table (the table decides, not this mark)."""
-    view.public = True  # type: ignore[attr-defined]
-    return view
-
-
 def current_officer() -> Officer:
     officer = g.get("officer")
     if officer is None:

@@ -18,7 +18,6 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Đăng nh�
 
 
 @blp.route("/auth/token")
-@guard.public
 class Token(MethodView):
     @blp.arguments(TokenIn)
     @blp.response(200, TokenOut)
@@ -53,7 +52,6 @@ class Token(MethodView):
 
 
 @blp.route("/auth/refresh")
-@guard.public
 class Refresh(MethodView):
     @blp.arguments(RefreshIn)
     @blp.response(200, TokenOut)

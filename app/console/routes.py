@@ -1,6 +1,6 @@
 """``/`` (the console shell) and ``/console/static/…`` (its scripts, styles and the vendored bpmn-js).
 
-Pages are open (``@public``): they hold no data; the data comes from the API with the bearer token kept in
+Pages are PUBLIC rows of the permission table: they hold no data; the data comes from the API with the bearer token kept in
 the browser's sessionStorage. The views are plain URL rules, so they stay out of the OpenAPI document.
 """
 from __future__ import annotations
@@ -8,8 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, render_template, send_from_directory
-
-from app.auth.guard import public
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 VENDOR_DIR = STATIC_DIR / "vendor"
@@ -25,14 +23,12 @@ def bpmn_js_installed() -> bool:
     return all((VENDOR_DIR / name).is_file() for name in VENDOR_FILES)
 
 
-@public
 def index() -> Response:
     """The single-page shell; the hash (``#/inbox``, ``#/editor/…``) chooses the view."""
     html = render_template("console/index.html", bpmn_js_installed=bpmn_js_installed())
     return Response(html, mimetype="text/html", headers={"Cache-Control": "no-cache"})
 
 
-@public
 def static_file(filename: str) -> Response:
     """Console assets; vendored files are versioned by the lock file, so a short cache is enough."""
     if filename.startswith("vendor/") and not bpmn_js_installed():

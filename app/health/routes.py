@@ -11,7 +11,6 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import LocalDateTime
-from app.auth.guard import public
 from app.clock import utcnow
 from app.extensions import db
 from app.scheduler.models import SchedulerHeartbeat
@@ -34,7 +33,6 @@ class HealthOut(ma.Schema):
 
 
 @blp.route("/health")
-@public
 class Health(MethodView):
     @blp.response(200, HealthOut)
     @blp.alt_response(503, schema=HealthOut, description="Database unavailable")

@@ -15,7 +15,6 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.guard import public
 from app.clock import utcnow
 from app.dossiers.models import Dossier
 from app.errors import Forbidden, Unauthorized
@@ -120,7 +119,6 @@ def check_access() -> None:
 
 
 @blp.route("/metrics")
-@public  # access is checked in the view: the METRICS_TOKEN is not an officer's token
 class Metrics(MethodView):
     @blp.doc(responses={"200": {"description": "Prometheus text format",
                                 "content": {"text/plain": {"schema": {"type": "string"}}}}})

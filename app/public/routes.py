@@ -15,7 +15,6 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Tr
 
 
 @blp.route("/dossiers/<code>")
-@guard.public
 class DossierLookup(MethodView):
     @blp.arguments(schemas.LookupQuery, location="query")
     @blp.response(200, schemas.PublicDossierOut)
