@@ -51,6 +51,10 @@ class Workload:
     def _timed(self, record: Record, method: str, path: str, body: dict | None, user: str) -> tuple:
         t0 = time.perf_counter()
         status, payload = call(self.base, method, path, body, self.tokens[user], record)
+        if status == 401:  # access tokens live 15 minutes: log in again, as a client would, and retry once
+            with self.lock:
+                self.tokens[user] = login(self.base, user, record)
+            status, payload = call(self.base, method, path, body, self.tokens[user], record)
         elapsed = time.perf_counter() - t0
         outcome = "error" if status is None or status >= 500 else ("refused" if status >= 400 else "ok")
         with self.lock:
