@@ -66,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import database, errors, security_headers
+    from app import database, errors, request_cache, security_headers
     from app.api import ProblemApi
     from app.auth import guard
     from app.clock import SystemClock
@@ -86,6 +86,7 @@ def _init_extensions(app: Flask) -> None:
     api.spec.components.security_scheme("apiKey", {"type": "apiKey", "in": "header", "name": "X-API-Key"})
     api.spec.options["security"] = [{"bearerAuth": []}, {"apiKey": []}]
     errors.init_app(app)
+    request_cache.init_app(app)
     guard.init_app(app)
     security_headers.init_app(app)
 

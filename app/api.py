@@ -94,3 +94,18 @@ class StrictSchema(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+def page_of(stmt, pagination_parameters):
+    """One page of a select statement for ``@blp.paginate()``: sets the item count, returns the rows.
+
+    The statement must order by a unique key (every list's does: its sort column, then ``id``), so pages
+    neither repeat nor skip rows.
+    """
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+
+    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
+    offset = pagination_parameters.first_item
+    return list(db.session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))

@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "app.scheduler.due_work_models",
     "app.notifications.models",
     "app.deadlines.models",
+    "app.reports.models",
 )
 
 

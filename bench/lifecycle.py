@@ -2,11 +2,16 @@
 
     .venv/bin/python bench/lifecycle.py                      # gunicorn on SQLite, and on PostgreSQL if reachable
     .venv/bin/python bench/lifecycle.py --dossiers 50 --clients 1,8
+    .venv/bin/python bench/lifecycle.py --no-sqlite --memory 20000   # PostgreSQL, then the 20,000-dossier RSS run
     .venv/bin/python bench/lifecycle.py --url http://host:8000   # a running server with the demo data loaded
 
+A dossier is 8 calls: the reception (whose receipt lists the open steps) and one ``…/complete`` per step
+(whose answer lists the next steps); ``--read-between`` adds a ``GET /dossiers/{id}`` after each (16 calls).
 For each database it prints dossiers/s, per-call p50/p99, the ratio to the in-process ceiling (the same
 workload on ``app.engine`` functions alone: start, complete each step, save and reload the state between
-steps), and the gunicorn workers' RSS before and after. Standard library only (urllib, threads).
+steps), the HTTP floor (an authenticated call that does nothing else, at the same concurrency: the most
+any design with one HTTP call per step could reach here) and the gunicorn workers' RSS before and after.
+Standard library only (urllib, threads).
 """
 from __future__ import annotations
 
@@ -81,30 +86,39 @@ class Client:
         return body["access_token"]
 
 
-def one_dossier(client: Client, tokens: dict[str, str]) -> None:
+def one_dossier(client: Client, tokens: dict[str, str], read_between: bool = False) -> None:
+    """Receive one dossier, then complete each open step as its officer until the dossier is finished.
+
+    The receipt and every completion answer the dossier's open steps, so 8 calls do the 7 steps; with
+    ``read_between`` the client also reads the dossier after each call, as a console showing it would.
+    """
     status, receipt = client.call("POST", f"/api/v1/procedures/{KEY}/dossiers",
                                   {"applicant": APPLICANT, "documents": DOCUMENTS}, tokens["na.hn.motcua"])
     if status != 201:
         raise RuntimeError(f"start: {status} {receipt}")
-    dossier_id = receipt["id"]
+    dossier_id, open_steps = receipt["id"], receipt["current_steps"]
     while True:
-        status, dossier = client.call("GET", f"/api/v1/dossiers/{dossier_id}", token=tokens["na.hn.motcua"])
-        if dossier["status"] == "finished":
+        if read_between:
+            status, dossier = client.call("GET", f"/api/v1/dossiers/{dossier_id}", token=tokens["na.hn.motcua"])
+            if status != 200 or [s["id"] for s in dossier["current_steps"]] != [s["id"] for s in open_steps]:
+                raise RuntimeError(f"read: {status} {dossier}")
+        if not open_steps:
             return
-        step = dossier["current_steps"][0]
+        step = open_steps[0]
         username, data = STEPS[step["spec_id"]]
         status, body = client.call("POST", f"/api/v1/tasks/{step['id']}/complete", {"data": data}, tokens[username])
         if status != 200:
             raise RuntimeError(f"complete {step['spec_id']}: {status} {body}")
+        open_steps = body["next_steps"]
 
 
-def run_http(base: str, dossiers: int, clients: int, password: str) -> dict:
+def run_http(base: str, dossiers: int, clients: int, password: str, read_between: bool = False) -> dict:
     client = Client(base)
     tokens = {user: client.token(user, password) for user, _ in STEPS.values()}
     client.timings.clear()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
-        for future in [pool.submit(one_dossier, client, tokens) for _ in range(dossiers)]:
+        for future in [pool.submit(one_dossier, client, tokens, read_between) for _ in range(dossiers)]:
             future.result()
     elapsed = time.perf_counter() - t0
     timings = sorted(client.timings)
@@ -220,6 +234,22 @@ class Server:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def run_floor(base: str, calls: int, clients: int, password: str) -> dict:
+    """The HTTP floor: an authenticated call that does nothing else (``GET /auth/me``), as fast as it goes."""
+    client = Client(base)
+    token = client.token("na.hn.motcua", password)
+    client.timings.clear()
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for status, _ in pool.map(lambda _: client.call("GET", "/api/v1/auth/me", token=token), range(calls)):
+            if status != 200:
+                raise RuntimeError(f"floor call: {status}")
+    elapsed = time.perf_counter() - t0
+    timings = sorted(client.timings)
+    return {"calls_per_s": calls / elapsed, "p50_ms": 1000 * statistics.median(timings),
+            "p99_ms": 1000 * timings[min(len(timings) - 1, int(len(timings) * 0.99))]}
+
+
 def report(label: str, base: str, args: argparse.Namespace, ceiling: float, master: int | None) -> None:
     before = workers_rss_mib(master) if master else []
     print(f"\n== {label} ==")
@@ -227,13 +257,37 @@ def report(label: str, base: str, args: argparse.Namespace, ceiling: float, mast
         # every worker compiles the process and builds its calendar once; measure the steady state
         run_http(base, args.warmup, min(args.warmup, 4), args.password)
         print(f"  (after {args.warmup} warm-up dossiers; RSS 'before' is the fresh workers)")
+    per_dossier = 16 if args.read_between else 8
     for clients in args.clients:
-        r = run_http(base, args.dossiers, clients, args.password)
+        r = run_http(base, args.dossiers, clients, args.password, args.read_between)
         print(f"  {clients} client(s): {r['dossiers_per_s']:7.2f} dossiers/s  {r['calls']} calls  "
               f"p50 {r['p50_ms']:6.1f} ms  p99 {r['p99_ms']:6.1f} ms  "
               f"ratio to ceiling {r['dossiers_per_s'] / ceiling:6.3f}")
+        f = run_floor(base, 50 * per_dossier, clients, args.password)
+        print(f"      floor, {clients} client(s): authenticated no-op {f['calls_per_s']:6.0f} calls/s  "
+              f"p50 {f['p50_ms']:5.1f} ms  p99 {f['p99_ms']:5.1f} ms  -> at {per_dossier} calls a dossier "
+              f"at most {f['calls_per_s'] / per_dossier:6.1f} dossiers/s (ratio {f['calls_per_s'] / per_dossier / ceiling:5.3f})")
     if master:
         print(f"  worker RSS MiB before {before} after {workers_rss_mib(master)}")
+    if args.memory and master:
+        memory_run(base, args, master)
+
+
+def memory_run(base: str, args: argparse.Namespace, master: int) -> None:
+    """``--memory N``: N more dossiers with 8 clients, the workers' RSS printed every tenth (flat = no leak)."""
+    print(f"  memory: {args.memory} dossiers, 8 clients; worker RSS MiB (each worker) every {args.memory // 10}")
+    chunk = max(args.memory // 10, 1)
+    done, first = 0, workers_rss_mib(master)
+    print(f"    {done:6d} dossiers  {first}")
+    t0 = time.perf_counter()
+    while done < args.memory:
+        run_http(base, min(chunk, args.memory - done), 8, args.password)
+        done += min(chunk, args.memory - done)
+        print(f"    {done:6d} dossiers  {workers_rss_mib(master)}  ({done / (time.perf_counter() - t0):.1f}/s)",
+              flush=True)
+    last = workers_rss_mib(master)
+    print(f"  memory: largest worker {max(first):.1f} -> {max(last):.1f} MiB "
+          f"(ratio {max(last) / max(first):.3f} over {args.memory} dossiers)")
 
 
 def main() -> None:
@@ -244,6 +298,11 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=8, help="unmeasured dossiers first (default 8)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers when we start it (default 4)")
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD))
+    parser.add_argument("--read-between", action="store_true",
+                        help="also GET the dossier after every call (16 calls per dossier instead of 8)")
+    parser.add_argument("--memory", type=int, default=0,
+                        help="then N more dossiers, printing the workers' RSS every tenth (e.g. 20000)")
+    parser.add_argument("--no-sqlite", action="store_true", help="skip the SQLite server")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL even when reachable")
     args = parser.parse_args()
     args.clients = [int(c) for c in args.clients.split(",") if c.strip()]
@@ -253,9 +312,10 @@ def main() -> None:
     if args.url:
         report(args.url, args.url, args, ceiling, None)
         return
-    with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp, \
-            Server(f"sqlite:///{tmp}/bench.sqlite3", args.workers) as server:
-        report(f"gunicorn -w {args.workers}, SQLite", server.url, args, ceiling, server.proc.pid)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory(prefix="motcua-bench-") as tmp, \
+                Server(f"sqlite:///{tmp}/bench.sqlite3", args.workers) as server:
+            report(f"gunicorn -w {args.workers}, SQLite", server.url, args, ceiling, server.proc.pid)
     if not args.no_postgres and postgres_reachable():
         with Server(PG_URL, args.workers) as server:
             report(f"gunicorn -w {args.workers}, PostgreSQL", server.url, args, ceiling, server.proc.pid)

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_of
 from app.audit import schemas, service
 from app.auth.guard import current_officer
 from app.auth.scope import visible_agency_ids
 from app.extensions import db
 from app.org.models import Officer
-from app.org.routes import _page
 from app.org.service import list_officers
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Nhật ký kiểm tra (audit trail)")
@@ -26,4 +26,4 @@ class AuditEvents(MethodView):
         actors = None
         if within is not None:  # an agency's administrator: events of that agency's people only
             actors = list_officers(session=db.session, within_agencies=within).with_only_columns(Officer.id)
-        return _page(service.search(session=db.session, actor_ids_within=actors, **query), pagination_parameters)
+        return page_of(service.search(session=db.session, actor_ids_within=actors, **query), pagination_parameters)

@@ -82,7 +82,8 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "definitions.Definitions": {"GET": DEFINITION_READERS, "POST": DESIGNERS},
     "definitions.DefinitionByKey": {"GET": DEFINITION_READERS},
     "definitions.VersionByNumber": {"GET": DEFINITION_READERS},
-    "definitions.VersionBpmn": {"GET": DEFINITION_READERS},
+    # officers and clerks too: the diagram of their dossiers' procedure (scope: versions dossiers run on)
+    "definitions.VersionBpmn": {"GET": DEFINITION_READERS | CASE_READERS},
     "definitions.VersionSubmit": {"POST": DESIGNERS},
     "definitions.VersionReturn": {"POST": ADMIN},
     "definitions.VersionComments": {"GET": DEFINITION_READERS, "POST": roles("admin", "designer", "leader")},

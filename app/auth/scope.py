@@ -18,6 +18,10 @@ Rules:
   department's office yet administers the system.)
 - **Designers** with a home agency see and change only procedures of that agency's tree (procedures with
   no agency: everyone); a designer without one designs for every agency (the demo's designer).
+- **Diagrams of dossiers.** Officers and clerks (who read no procedure under design) read the BPMN of a
+  version dossiers run on (published, superseded, abolished) when they could see its dossiers: the
+  procedure's agency is one of theirs, or a lane of the version is bound to one of their units. Any other
+  version is the same 404 as one that does not exist.
 
 :func:`check_request` runs in the guard after the role check, before the view, from the URL's ids.
 """
@@ -28,10 +32,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth.permissions import DEFINITION_READERS
 from app.errors import Forbidden, NotFound
 from app.org.models import Officer, Unit
 from app.org.service import descendant_agency_ids
 from app.org.tree import descendants, unit_edges
+from app.request_cache import keep, memo
 
 READ_ALL_ROLES = ("admin", "auditor")
 
@@ -79,14 +85,20 @@ def unit_ids(*, session: Session, officer: Officer) -> set[int]:
 
 
 def can_read_dossier(*, session: Session, officer: Officer, dossier: Any) -> bool:
-    """Read-all roles; the dossier's agency in the officer's agencies; or a step of it in their units."""
+    """Read-all roles; the dossier's agency in the officer's agencies; or a step of it in their units.
+
+    Asked by the guard and again by the view: answered once per request.
+    """
     from app.tasks.models import Step
 
-    if reads_all(officer) or dossier.agency_id in agency_ids(session=session, officer=officer):
-        return True
-    units = unit_ids(session=session, officer=officer)
-    return bool(units) and session.scalar(
-        select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(units)).limit(1)) is not None
+    def decide() -> bool:
+        if reads_all(officer) or dossier.agency_id in agency_ids(session=session, officer=officer):
+            return True
+        units = unit_ids(session=session, officer=officer)
+        return bool(units) and session.scalar(
+            select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(units)).limit(1)) is not None
+
+    return memo(f"scope.can_read_dossier:{officer.id}:{dossier.id}", decide)
 
 
 # --- the same 404 as "no such object" ------------------------------------------------------------------
@@ -101,6 +113,11 @@ def _no_step(step_id: Any) -> NotFound:
 
 def _no_definition(key: Any) -> NotFound:
     return NotFound(f"Không có quy trình '{key}'.", detail_en=f"No process definition '{key}'.")
+
+
+def _no_version(key: Any, version: Any) -> NotFound:
+    """As :func:`app.definitions.service.get_version` answers for a version that does not exist."""
+    return NotFound(f"Không có phiên bản {version} của quy trình '{key}'.", detail_en=f"No version {version} of '{key}'.")
 
 
 def _no_agency(agency_id: Any) -> NotFound:
@@ -129,6 +146,8 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
             _check_reception_desk(session, officer, view_args["key"])
         elif endpoint.startswith("definitions."):
             _check_designer(session, officer, view_args["key"])
+        if endpoint == "definitions.VersionBpmn":
+            _check_dossier_diagram(session, officer, view_args["key"], view_args["version"])
 
 
 def _check_officer_visible(session: Session, officer: Officer, officer_id: int) -> None:
@@ -144,7 +163,7 @@ def _check_officer_visible(session: Session, officer: Officer, officer_id: int) 
 def _check_dossier(session: Session, officer: Officer, dossier_id: int) -> None:
     from app.dossiers.models import Dossier
 
-    dossier = session.get(Dossier, dossier_id)
+    dossier = keep(session.get(Dossier, dossier_id))
     if dossier is not None and not can_read_dossier(session=session, officer=officer, dossier=dossier):
         raise _no_dossier(dossier_id)
 
@@ -152,7 +171,7 @@ def _check_dossier(session: Session, officer: Officer, dossier_id: int) -> None:
 def _check_step(session: Session, officer: Officer, step_id: int) -> None:
     from app.tasks.models import Step
 
-    step = session.get(Step, step_id)
+    step = keep(session.get(Step, step_id))
     if step is None or reads_all(officer) and not officer.has_role("leader", "officer", "clerk"):
         return
     units = unit_ids(session=session, officer=officer)
@@ -204,3 +223,24 @@ def _check_designer(session: Session, officer: Officer, key: str) -> None:
         return
     if definition.agency_id not in descendant_agency_ids(session=session, agency_id=officer.agency_id):
         raise _no_definition(key)
+
+
+#: Versions dossiers run on (a draft or a version under review has none).
+DOSSIER_VERSION_STATUSES = ("published", "superseded", "abolished")
+
+
+def _check_dossier_diagram(session: Session, officer: Officer, key: str, version: int) -> None:
+    """Officers and clerks: the diagram of a version whose dossiers they could see (module doc)."""
+    from app.definitions.models import DefinitionVersion, ProcessDefinition
+
+    if officer.has_role(*DEFINITION_READERS):
+        return
+    found = session.scalar(select(DefinitionVersion).join(ProcessDefinition)
+                           .where(ProcessDefinition.key == key, DefinitionVersion.version == version))
+    if found is None:
+        return  # the view answers 404 as for anyone
+    if found.status in DOSSIER_VERSION_STATUSES and (
+            found.definition.agency_id in agency_ids(session=session, officer=officer)
+            or {binding.unit_id for binding in found.lane_bindings} & unit_ids(session=session, officer=officer)):
+        return
+    raise _no_version(key, version)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from app.auth import passwords, tokens
 from app.auth.models import ApiKey, AuthSession
@@ -73,6 +73,11 @@ def logout(*, session: Session, session_id: int, now: datetime) -> None:
         session.flush()
 
 
+#: Every request needs the session, its officer, the officer's roles and units: one round trip, not four.
+_WITH_OFFICER = (joinedload(AuthSession.officer).joinedload(Officer.role_rows),
+                 joinedload(AuthSession.officer).joinedload(Officer.units))
+
+
 def officer_for_access_token(*, session: Session, token: str, secret: str, now: datetime) -> tuple[Officer, int]:
     """The officer and session behind a bearer token, or :class:`Unauthorized` with the precise reason."""
     try:
@@ -81,7 +86,8 @@ def officer_for_access_token(*, session: Session, token: str, secret: str, now: 
         raise Unauthorized(code="token_expired") from exc
     except tokens.TokenInvalid as exc:
         raise Unauthorized(code="unauthorized") from exc
-    auth_session = session.get(AuthSession, claims.session_id)
+    auth_session = session.scalars(
+        select(AuthSession).where(AuthSession.id == claims.session_id).options(*_WITH_OFFICER)).unique().first()
     officer = auth_session.officer if auth_session else None
     if (auth_session is None or officer is None or officer.id != claims.officer_id
             or auth_session.revoked_at is not None or not officer.is_active

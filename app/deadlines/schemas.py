@@ -31,6 +31,9 @@ class DeadlineOut(ma.Schema):
     overdue_at = LocalDateTime(allow_none=True)
 
 
+_DEADLINE = DeadlineOut()  # built once: schema construction deep-copies the fields
+
+
 def _calendar(agency_id: int):
     """The agency calendar, once per request (a list of fifty steps asks fifty times)."""
     from app.clock import utcnow
@@ -49,7 +52,7 @@ def step_deadline(step) -> dict:
     from app.extensions import db
 
     view = step_view(session=db.session, step=step, now=utcnow(), cal=_calendar(step.dossier.agency_id))
-    return DeadlineOut().dump(view)
+    return _DEADLINE.dump(view)
 
 
 def dossier_deadline(dossier) -> dict:
@@ -58,4 +61,4 @@ def dossier_deadline(dossier) -> dict:
     from app.extensions import db
 
     view = dossier_view(session=db.session, dossier=dossier, now=utcnow(), cal=_calendar(dossier.agency_id))
-    return DeadlineOut().dump(view)
+    return _DEADLINE.dump(view)

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import literal_column, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app import engine
@@ -46,7 +46,6 @@ from app.errors import Conflict, Forbidden, Unprocessable
 from app.org.models import Agency, Officer, OfficerRole, OfficerUnit, Unit
 from app.org.tree import unit_edges
 from app.scheduler import due_work
-from app.scheduler.due_work_models import DueWork
 from app.tasks.models import OPEN_STATUSES, Step
 
 DEFAULT_DUE_SOON_FRACTION = 0.25
@@ -128,10 +127,10 @@ def schedule_step(*, session: Session, dossier: Dossier, step: Step, cal: Workin
                "step_overdue": step.due_at}
     for kind, delay in escalation_delays(code).items():
         moments[kind] = add_working_time(cal, step.due_at, delay)
-    for kind, at in moments.items():
-        due_work.schedule(session=session, kind=kind, due_at=at, dedupe_key=f"step:{step.id}:{kind}@{stamp}",
-                          dossier_id=dossier.id, step_id=step.id, payload={"due_at": step.due_at.isoformat()},
-                          now=now)
+    payload = {"due_at": step.due_at.isoformat()}
+    due_work.schedule_many(session=session, now=now, items=[
+        {"kind": kind, "due_at": at, "dedupe_key": f"step:{step.id}:{kind}@{stamp}", "dossier_id": dossier.id,
+         "step_id": step.id, "payload": payload} for kind, at in moments.items()])
 
 
 def schedule_dossier(*, session: Session, dossier: Dossier, cal: WorkingCalendar, now: datetime) -> None:
@@ -140,12 +139,13 @@ def schedule_dossier(*, session: Session, dossier: Dossier, cal: WorkingCalendar
         return
     stamp = _stamp(dossier.due_at)
     payload = {"due_at": dossier.due_at.isoformat()}
-    due_work.schedule(session=session, kind="dossier_overdue", due_at=dossier.due_at, payload=payload,
-                      dedupe_key=f"dossier:{dossier.id}:overdue@{stamp}", dossier_id=dossier.id, now=now)
+    items = [{"kind": "dossier_overdue", "due_at": dossier.due_at, "payload": payload, "dossier_id": dossier.id,
+              "dedupe_key": f"dossier:{dossier.id}:overdue@{stamp}"}]
     if dossier.extended_at is None:
         apology_at = moment_left(cal, max(now, dossier.counting_from), dossier.due_at, ONE_WORKING_DAY)
-        due_work.schedule(session=session, kind="apology_deadline", due_at=apology_at, payload=payload,
-                          dedupe_key=f"dossier:{dossier.id}:apology@{stamp}", dossier_id=dossier.id, now=now)
+        items.append({"kind": "apology_deadline", "due_at": apology_at, "payload": payload, "dossier_id": dossier.id,
+                      "dedupe_key": f"dossier:{dossier.id}:apology@{stamp}"})
+    due_work.schedule_many(session=session, items=items, now=now)
 
 
 def schedule_timer(*, session: Session, dossier: Dossier, at: datetime | None, now: datetime) -> None:
@@ -168,14 +168,15 @@ def on_dossier_started(*, session: Session, dossier: Dossier, now: datetime) -> 
 
 
 def on_steps_projected(*, session: Session, dossier: Dossier, created: list[Step], wf: engine.Workflow,
-                       now: datetime, cal: WorkingCalendar | None = None) -> None:
-    """After the engine moved: schedule the new steps, drop work of steps no longer open, next BPMN timer."""
-    # steps the engine stopped waiting on (a boundary timer interrupted them) keep no pending work
-    scheduled_steps = set(session.scalars(select(DueWork.step_id).where(
-        DueWork.dossier_id == dossier.id, DueWork.status == literal_column("'pending'"),
-        DueWork.step_id.is_not(None)).distinct()))
-    for step_id in scheduled_steps - {row.id for row in _open_steps(session, dossier.id)}:
-        due_work.cancel(session=session, step_id=step_id, now=now)
+                       now: datetime, closed: list[Step] = (), cal: WorkingCalendar | None = None) -> None:
+    """After the engine moved: schedule the new steps, drop the work of ``closed`` ones, the next BPMN timer.
+
+    ``closed`` are the open steps the engine stopped waiting on (a boundary timer interrupted them); a
+    completed step's work was dropped by :func:`on_step_completed`, a closed dossier's by
+    :func:`on_dossier_finished`.
+    """
+    if closed:
+        due_work.cancel(session=session, step_ids=[row.id for row in closed], now=now)
     if dossier.status == "paused":
         return
     if created:

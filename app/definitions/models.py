@@ -54,8 +54,9 @@ class DefinitionVersion(db.Model):
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id", ondelete="CASCADE"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="draft")
-    #: The exact bytes uploaded, returned unchanged by ``…/bpmn``.
-    bpmn: Mapped[bytes] = mapped_column(LargeBinary)
+    #: The exact bytes uploaded, returned unchanged by ``…/bpmn``. Deferred, like ``compiled``: every dossier
+    #: request reads its version row, and only ``…/bpmn`` and the first compile need these big columns.
+    bpmn: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     bpmn_sha256: Mapped[str] = mapped_column(String(64))
     filename: Mapped[str | None] = mapped_column(String(255))
     process_id: Mapped[str] = mapped_column(String(128))
@@ -83,9 +84,9 @@ class DefinitionVersion(db.Model):
     abolished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     abolish_reason: Mapped[str | None] = mapped_column(Text)
     #: The engine's compiled specs, cached at publish so starting a dossier does not re-parse XML.
-    compiled: Mapped[str | None] = mapped_column(Text)
+    compiled: Mapped[str | None] = mapped_column(Text, deferred=True)
 
-    definition: Mapped[ProcessDefinition] = relationship(back_populates="versions")
+    definition: Mapped[ProcessDefinition] = relationship(back_populates="versions", lazy="joined")
     created_by: Mapped[Officer | None] = relationship(foreign_keys=[created_by_id])
     lane_bindings: Mapped[list[LaneBinding]] = relationship(cascade="all, delete-orphan",
                                                            order_by="LaneBinding.lane_id")

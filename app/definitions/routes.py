@@ -5,12 +5,12 @@ from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_of
 from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.definitions import catalog, schemas, service
 from app.errors import BadRequest, UnsupportedMediaType
 from app.extensions import db
-from app.org.routes import _page
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="Quy trình BPMN: tải lên, kiểm tra, phiên bản, ban hành (process definitions)")
@@ -42,7 +42,7 @@ class Definitions(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List process definitions with their versions."""
-        return _page(service.list_definitions(session=db.session, **query), pagination_parameters)
+        return page_of(service.list_definitions(session=db.session, **query), pagination_parameters)
 
     @blp.arguments(schemas.UploadQuery, location="query")
     @blp.doc(requestBody=UPLOAD_BODY)
@@ -141,5 +141,5 @@ class Procedures(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """The catalog: published procedures with totals (declared vs steps) and each step's unit and limit."""
-        versions = _page(catalog.catalog_query(session=db.session, **query), pagination_parameters)
+        versions = page_of(catalog.catalog_query(session=db.session, **query), pagination_parameters)
         return [catalog.catalog_entry(v) for v in versions]

@@ -49,7 +49,8 @@ def get_version(*, session: Session, key: str, version: int, for_update: bool = 
     stmt = (select(DefinitionVersion).join(ProcessDefinition)
             .where(ProcessDefinition.key == key, DefinitionVersion.version == version))
     if for_update:
-        stmt = stmt.with_for_update()
+        # ``of``: the version's eagerly joined definition is an outer join, which FOR UPDATE cannot lock
+        stmt = stmt.with_for_update(of=(DefinitionVersion, ProcessDefinition))
     found = session.scalar(stmt)
     if found is None:
         raise NotFound(f"Không có phiên bản {version} của quy trình '{key}'.",
@@ -260,7 +261,7 @@ def publish(*, session: Session, key: str, version: int, officer: Officer, now: 
     found.compiled = compile_version(session=session, version=found)
     for previous in session.scalars(select(DefinitionVersion).where(
             DefinitionVersion.definition_id == found.definition_id, DefinitionVersion.status == "published",
-            DefinitionVersion.id != found.id).with_for_update()):
+            DefinitionVersion.id != found.id).with_for_update(of=DefinitionVersion)):
         previous.status, previous.superseded_at = "superseded", now
     replaced_key = found.definition.replaces_key
     if replaced_key:

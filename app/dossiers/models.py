@@ -49,7 +49,8 @@ class Dossier(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     close_reason: Mapped[str | None] = mapped_column(Text)
     lookup_secret_hash: Mapped[str] = mapped_column(String(64))
-    state: Mapped[str | None] = mapped_column(Text)
+    #: Deferred: tens of kilobytes that only the engine paths read (:func:`app.dossiers.service.lock` undefers it).
+    state: Mapped[str | None] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str | None] = mapped_column(String(16))
     lock_version: Mapped[int] = mapped_column(Integer, default=1)
     incident: Mapped[str | None] = mapped_column(Text)
@@ -66,8 +67,9 @@ class Dossier(db.Model):
     extension_reason: Mapped[str | None] = mapped_column(Text)
     apology_text: Mapped[str | None] = mapped_column(Text)
 
-    version: Mapped[DefinitionVersion] = relationship()
-    agency: Mapped[Agency] = relationship()
+    # every read of a dossier shows its version, procedure and agency: one joined query, not three lazy ones
+    version: Mapped[DefinitionVersion] = relationship(lazy="joined")
+    agency: Mapped[Agency] = relationship(lazy="joined")
     received_by: Mapped[Officer | None] = relationship(foreign_keys=[received_by_id])
     extended_by: Mapped[Officer | None] = relationship(foreign_keys=[extended_by_id])
     steps = relationship("Step", back_populates="dossier", order_by="Step.id", cascade="all, delete-orphan")

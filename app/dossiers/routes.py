@@ -5,12 +5,12 @@ from flask import Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_of
 from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.dossiers import schemas, service
 from app.errors import PreconditionFailed
 from app.extensions import db
-from app.org.routes import _page
 from app.tasks import service as tasks
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1", description="Hồ sơ (dossiers)",
@@ -67,7 +67,7 @@ class ProcedureDossiers(MethodView):
         """Receive a dossier (tiếp nhận): code, appointment date and the lookup secret (shown once)."""
         dossier, secret = service.start(session=db.session, key=key, dossier_in=dossier_in, officer=current_officer(),
                                         now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
-        return service.receipt(dossier=dossier, secret=secret), 201, etag(dossier)
+        return service.receipt(session=db.session, dossier=dossier, secret=secret), 201, etag(dossier)
 
 
 @blp.route("/dossiers")
@@ -79,7 +79,7 @@ class Dossiers(MethodView):
         """List dossiers, newest first; filters by procedure, agency, unit, status, overdue, dates, code."""
         stmt = service.list_dossiers(session=db.session, now=utcnow(),
                                      visible=tasks.visibility(session=db.session, officer=current_officer()), **query)
-        return _page(stmt, pagination_parameters)
+        return page_of(stmt, pagination_parameters)
 
 
 @blp.route("/dossiers/<int:dossier_id>")
@@ -99,7 +99,7 @@ class DossierReceipt(MethodView):
     def get(self, query, dossier_id):
         """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON or printable HTML (``?format=html``)."""
         dossier = _readable(dossier_id)
-        receipt = service.receipt(dossier=dossier)
+        receipt = service.receipt(session=db.session, dossier=dossier)
         if query["format"] == "html":
             return _html("receipt.html", r=receipt)
         return receipt

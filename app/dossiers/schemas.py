@@ -117,6 +117,11 @@ class DossierSummaryOut(ma.Schema):
     deadline = ma.fields.Function(lambda dossier: _deadlines().dossier_deadline(dossier))
 
 
+# built once: a schema's construction deep-copies its fields, a cost every response would pay again
+STEP_LIST = StepOut(many=True)
+_LOCAL = LocalDateTime(allow_none=True)
+
+
 class DossierOut(DossierSummaryOut):
     procedure_name = ma.fields.Function(lambda d: d.version.definition.name)
     data = ma.fields.Dict()
@@ -124,19 +129,19 @@ class DossierOut(DossierSummaryOut):
     closed_at = LocalDateTime(allow_none=True)
     close_reason = ma.fields.String(allow_none=True)
     extension = ma.fields.Function(lambda d: None if d.extended_at is None else {
-        "extended_at": LocalDateTime().serialize("x", {"x": d.extended_at}),
-        "previous_due_at": LocalDateTime().serialize("x", {"x": d.due_before_extension}),
-        "new_due_at": LocalDateTime().serialize("x", {"x": d.extended_due_at}),
+        "extended_at": _LOCAL.serialize("x", {"x": d.extended_at}),
+        "previous_due_at": _LOCAL.serialize("x", {"x": d.due_before_extension}),
+        "new_due_at": _LOCAL.serialize("x", {"x": d.extended_due_at}),
         "reason": d.extension_reason, "apology_text": d.apology_text,
         "extended_by": d.extended_by.full_name if d.extended_by else None})
     current_steps = ma.fields.Method("_current")
     past_steps = ma.fields.Method("_past")
 
     def _current(self, dossier):
-        return StepOut(many=True).dump([s for s in dossier.steps if s.status in ("ready", "claimed")])
+        return STEP_LIST.dump([s for s in dossier.steps if s.status in ("ready", "claimed")])
 
     def _past(self, dossier):
-        return StepOut(many=True).dump([s for s in dossier.steps if s.status not in ("ready", "claimed")])
+        return STEP_LIST.dump([s for s in dossier.steps if s.status not in ("ready", "claimed")])
 
 
 class ReceiptOut(ma.Schema):
@@ -153,6 +158,8 @@ class ReceiptOut(ma.Schema):
     counting_from = LocalDateTime()
     appointment_at = LocalDateTime(allow_none=True)
     lookup_secret = ma.fields.String(allow_none=True, metadata={"description": "shown once, at reception"})
+    current_steps = ma.fields.List(ma.fields.Nested(StepOut), metadata={
+        "description": "the steps open now (at reception: the first steps), with their ids to act on"})
 
 
 class ControlRowOut(ma.Schema):

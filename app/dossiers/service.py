@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from app import engine
 from app.audit import service as audit
@@ -44,12 +44,23 @@ from app.org.models import Officer
 from app.tasks.models import OPEN_STATUSES, Step
 
 _COMPILED: dict[tuple, engine.CompiledProcess] = {}
+_LANE_UNITS: dict[tuple, dict[str, int]] = {}
+
+
+def forget_published_versions() -> None:
+    """Drop the per-process copies of published versions (for a process that switches databases: tests)."""
+    _COMPILED.clear()
+    _LANE_UNITS.clear()
+
+
+def _published_key(version: DefinitionVersion) -> tuple:
+    # the id alone is not enough where ids are reused (tests empty the tables; a restored database)
+    return version.id, version.bpmn_sha256, version.process_id, version.published_at
 
 
 def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
     """The compiled process of a published (hence immutable) version, parsed once per process."""
-    # the id alone is not enough where ids are reused (tests empty the tables; a restored database)
-    key = (version.id, version.bpmn_sha256, version.process_id, version.published_at)
+    key = _published_key(version)
     found = _COMPILED.get(key)
     if found is None:
         if not version.compiled:
@@ -59,6 +70,20 @@ def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
         if len(_COMPILED) > 256:
             _COMPILED.clear()
         _COMPILED[key] = found
+    return found
+
+
+def lane_units(version: DefinitionVersion) -> dict[str, int]:
+    """Lane id → unit id of a version, read once per process: bindings are fixed when the version is published."""
+    key = _published_key(version)
+    found = _LANE_UNITS.get(key)
+    if found is None:
+        found = {binding.lane_id: binding.unit_id for binding in version.lane_bindings}
+        if version.published_at is None:
+            return found  # a draft being tested: nothing to keep
+        if len(_LANE_UNITS) > 256:
+            _LANE_UNITS.clear()
+        _LANE_UNITS[key] = found
     return found
 
 
@@ -138,7 +163,7 @@ def lock(*, session: Session, dossier_id: int, if_match: int | None = None) -> D
         raise PreconditionFailed("Hồ sơ đã thay đổi từ lần đọc trước; hãy tải lại.", code="precondition_failed",
                                  detail_en="The dossier changed since you read it; reload it.",
                                  current_etag=str(new_version - 1))
-    return session.execute(select(Dossier).where(Dossier.id == dossier_id)
+    return session.execute(select(Dossier).where(Dossier.id == dossier_id).options(undefer(Dossier.state))
                            .execution_options(populate_existing=True)).scalar_one()
 
 
@@ -164,25 +189,31 @@ def save_workflow(dossier: Dossier, wf: engine.Workflow) -> None:
     dossier.serializer_version = engine.SERIALIZER_VERSION
 
 
-def _open_steps(session: Session, dossier_id: int) -> list[Step]:
+def open_steps(session: Session, dossier_id: int) -> list[Step]:
+    """The dossier's open (ready or claimed) steps, oldest first, as the database has them now."""
     return list(session.scalars(select(Step).where(Step.dossier_id == dossier_id, Step.status.in_(OPEN_STATUSES))
                                 .order_by(Step.id).execution_options(populate_existing=True)))
 
 
 def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, now: datetime,
                   previous: Step | None = None, returned_reason: str | None = None,
-                  cal: WorkingCalendar | None = None) -> list[Step]:
+                  cal: WorkingCalendar | None = None, known_open_steps: list[Step] | None = None) -> list[Step]:
     """Make the Step rows match the engine's READY steps; returns the new rows.
 
-    Open rows the engine no longer waits on (a timer interrupted them) are cancelled.
+    Open rows the engine no longer waits on (a timer interrupted them) are cancelled. ``known_open_steps``:
+    the dossier's open rows when the caller read them under the dossier lock (else they are read here).
     """
     ready = engine.ready_steps(wf)
-    open_rows = {row.task_id: row for row in _open_steps(session, dossier.id)}
+    rows = open_steps(session, dossier.id) if known_open_steps is None else known_open_steps
+    open_rows = {row.task_id: row for row in rows if row.status in OPEN_STATUSES}
     ready_ids = {view.task_id for view in ready}
+    closed = []
     for task_id, row in open_rows.items():
         if task_id not in ready_ids:
-            row.status = "cancelled"
-    units = {binding.lane_id: binding.unit_id for binding in dossier.version.lane_bindings}
+            row.status, row.ended_at = "cancelled", now
+            row.cancel_reason = "ended" if engine.is_completed(wf) else "interrupted"
+            closed.append(row)
+    units = lane_units(dossier.version)
     created = []
     for view in ready:
         if view.task_id in open_rows:
@@ -194,13 +225,15 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
             due = add_working_time(cal, max(now, dossier.counting_from), timedelta(minutes=minutes))
         row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
                    label=view.properties.get("step"), form=view.properties.get("form"), lane_id=view.lane_id,
-                   unit_id=units.get(view.lane_id or DEFAULT_LANE), status="ready",
+                   unit_id=units.get(view.lane_id or DEFAULT_LANE), status="ready", agency_id=dossier.agency_id,
+                   procedure_key=dossier.procedure_key, channel=dossier.channel,
                    previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
                    time_limit_minutes=minutes, returned_reason=returned_reason)
         session.add(row)
         created.append(row)
     session.flush()
-    deadlines.on_steps_projected(session=session, dossier=dossier, created=created, wf=wf, now=now, cal=cal)
+    deadlines.on_steps_projected(session=session, dossier=dossier, created=created, closed=closed, wf=wf, now=now,
+                                 cal=cal)
     return created
 
 
@@ -285,7 +318,8 @@ def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now
         return
     save_workflow(dossier, wf)
     cal = calendar_for(session, dossier.agency_id, now)
-    project_steps(session=session, dossier=dossier, wf=wf, now=now, cal=cal)
+    # a dossier being started has no step rows yet (a start that failed into incident made none)
+    project_steps(session=session, dossier=dossier, wf=wf, now=now, cal=cal, known_open_steps=[])
     if engine.is_completed(wf):
         _finish(session, dossier, now, cal)
     session.flush()
@@ -295,10 +329,13 @@ def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now
 
 def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, Any], actor: Officer,
             now: datetime, check: Callable[[engine.Workflow], None] | None = None,
-            returned_reason: str | None = None) -> bool:
-    """Complete ``step`` in the engine with ``data`` and project the result; False when it became an incident.
+            returned_reason: str | None = None, known_open_steps: list[Step] | None = None) -> list[Step] | None:
+    """Complete ``step`` in the engine with ``data`` and project the result.
 
+    Returns the dossier's open steps after the move (where it went; empty when it finished), or None when
+    a condition failed and the dossier went into incident instead.
     ``check`` runs on the moved workflow before any row changes and may raise to refuse the move.
+    ``known_open_steps``: the dossier's open rows, read under the lock by the caller (saves a query).
     """
     wf = load_workflow(dossier)
     try:
@@ -306,7 +343,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     except engine.ConditionError as exc:
         step.data = data
         _incident(session=session, dossier=dossier, exc=exc, actor=actor, now=now, step=step)
-        return False
+        return None
     except (engine.TaskNotReady, engine.UnknownTask):
         raise Conflict("Bước này không còn chờ xử lý.", code="step_not_ready",
                        detail_en="This step is no longer waiting for an officer.") from None
@@ -314,7 +351,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
         check(wf)
     cal = calendar_for(session, dossier.agency_id, now)
     step.status = "completed"
-    step.completed_at = now
+    step.completed_at = step.ended_at = now
     step.completed_by = actor
     step.assignee = step.assignee or actor
     step.data = data
@@ -322,8 +359,10 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
         step.result = classify_completion(cal, step.due_at, now)
     deadlines.on_step_completed(session=session, dossier=dossier, step=step, now=now, cal=cal)
     save_workflow(dossier, wf)
-    project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step, returned_reason=returned_reason,
-                  cal=cal)
+    if known_open_steps is None:
+        known_open_steps = open_steps(session, dossier.id)
+    created = project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step,
+                            returned_reason=returned_reason, cal=cal, known_open_steps=known_open_steps)
     if engine.is_completed(wf):
         _finish(session, dossier, now, cal)
     elif dossier.status in ("received", "incident"):
@@ -331,7 +370,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     dossier.incident = None
     dossier.incident_step_id = None
     session.flush()
-    return True
+    return [row for row in known_open_steps if row.status in OPEN_STATUSES] + created
 
 
 def advance_timers(session: Session, dossier: Dossier, now: datetime) -> list[str]:
@@ -397,8 +436,8 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
         wf = load_workflow(dossier)
         engine.cancel(wf)
         save_workflow(dossier, wf)
-    for row in _open_steps(session, dossier.id):
-        row.status = "cancelled"
+    for row in open_steps(session, dossier.id):
+        row.status, row.ended_at, row.cancel_reason = "cancelled", now, status
     dossier.status, dossier.closed_at, dossier.close_reason = status, now, reason
     deadlines.on_dossier_finished(session=session, dossier=dossier, now=now)
     audit.record(session=session, actor=officer, action=f"dossier.{'withdraw' if status == 'withdrawn' else 'stop'}",
@@ -452,11 +491,15 @@ def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
             "procedure": dossier.version.definition.name, "rows": rows}
 
 
-def receipt(*, dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
-    """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả); the lookup secret only when just created."""
+def receipt(*, session: Session, dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
+    """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả); the lookup secret only when just created.
+
+    With the dossier's open steps, so the reception desk knows where it went without another call.
+    """
     definition = dossier.version.definition
     return {"id": dossier.id, "code": dossier.code, "procedure_key": dossier.procedure_key,
             "procedure_name": definition.name, "procedure_code": definition.code, "agency": dossier.agency.name,
             "applicant": dossier.applicant, "documents": dossier.documents, "received_at": dossier.received_at,
             "received_by": _who(dossier.received_by), "counting_from": dossier.counting_from,
-            "appointment_at": dossier.due_at, "lookup_secret": secret}
+            "appointment_at": dossier.due_at, "lookup_secret": secret,
+            "current_steps": open_steps(session, dossier.id)}

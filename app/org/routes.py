@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_of
 from app.auth.guard import current_officer
 from app.auth.scope import visible_agency_ids
 from app.clock import utcnow
@@ -15,15 +16,6 @@ blp = Blueprint("org", __name__, url_prefix="/api/v1", description="Cơ quan, đ
 READERS = ("admin", "leader", "auditor")
 
 
-def _page(stmt, pagination_parameters):
-    """Stable, paginated listing of a select statement."""
-    from sqlalchemy import func, select
-
-    pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
-    offset = pagination_parameters.first_item
-    return list(db.session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
-
-
 @blp.route("/agencies")
 class Agencies(MethodView):
     @blp.arguments(schemas.AgencyQuery, location="query")
@@ -31,7 +23,7 @@ class Agencies(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List agencies (a tree: filter by parent)."""
-        return _page(service.list_agencies(session=db.session, **query), pagination_parameters)
+        return page_of(service.list_agencies(session=db.session, **query), pagination_parameters)
 
     @blp.arguments(schemas.AgencyIn)
     @blp.response(201, schemas.AgencyOut)
@@ -66,7 +58,7 @@ class Units(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List units (divisions, desks) of agencies."""
-        return _page(service.list_units(session=db.session, **query), pagination_parameters)
+        return page_of(service.list_units(session=db.session, **query), pagination_parameters)
 
     @blp.arguments(schemas.UnitIn)
     @blp.response(201, schemas.UnitOut)
@@ -102,7 +94,7 @@ class Officers(MethodView):
     def get(self, query, pagination_parameters):
         """List officers (accounts) of the caller's agencies (all of them for auditors and system admins)."""
         within = visible_agency_ids(session=db.session, officer=current_officer())
-        return _page(service.list_officers(session=db.session, within_agencies=within, **query),
+        return page_of(service.list_officers(session=db.session, within_agencies=within, **query),
                      pagination_parameters)
 
     @blp.arguments(schemas.OfficerIn)

@@ -6,15 +6,17 @@ caller asked for and what the caller may see (``scope``), so every statement is 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Select, and_, func, literal, select
 
 from app.deadlines.models import DossierPause
 from app.dossiers.models import Dossier
+from app.reports.models import DAY_COUNTS, ReportStepDay
 from app.tasks.models import OPEN_STATUSES, Step
 
 ONLINE = "online"
+OPEN_AT_END_INDEX = DAY_COUNTS.index("open_at_end")
 
 
 @dataclass(frozen=True)
@@ -42,17 +44,12 @@ def _dossier_end():
     return func.coalesce(Dossier.finished_at, Dossier.closed_at)
 
 
-def _step_end():
-    """When a step stopped being open: completed, or cancelled with its dossier."""
-    return func.coalesce(Step.completed_at, Dossier.closed_at, Dossier.finished_at)
-
-
-def _paused_at(moment: datetime):
+def _paused_at(moment: datetime, dossier_id=Dossier.id):
     """The dossier was paused at ``moment`` (a pause begun before it and not yet resumed then).
 
     An uncorrelated ``IN`` (PostgreSQL: one hashed subplan), not ``EXISTS`` per row: few dossiers are paused.
     """
-    return Dossier.id.in_(select(DossierPause.dossier_id).where(
+    return dossier_id.in_(select(DossierPause.dossier_id).where(
         DossierPause.paused_at < moment, DossierPause.resumed_at.is_(None) | (DossierPause.resumed_at >= moment)))
 
 
@@ -70,25 +67,28 @@ def _restrict_dossiers(stmt: Select, f: Filters) -> Select:
 
 
 def _restrict_steps(stmt: Select, f: Filters) -> Select:
-    """Steps of the asked agency/procedure/unit; a scoped caller sees the steps of its units and agencies."""
+    """Steps of the asked agency/procedure/unit; a scoped caller sees the steps of its units and agencies.
+
+    On the step's own copies of its dossier's agency and procedure: no join to ``dossiers`` needed.
+    """
     if f.agencies is not None:
-        stmt = stmt.where(Dossier.agency_id.in_(f.agencies))
+        stmt = stmt.where(Step.agency_id.in_(f.agencies))
     if f.procedure:
-        stmt = stmt.where(Dossier.procedure_key == f.procedure)
+        stmt = stmt.where(Step.procedure_key == f.procedure)
     if f.unit_id is not None:
         stmt = stmt.where(Step.unit_id == f.unit_id)
     if f.scope is not None:
-        stmt = stmt.where(Dossier.agency_id.in_(f.scope.agencies) | Step.unit_id.in_(f.scope.units))
+        stmt = stmt.where(Step.agency_id.in_(f.scope.agencies) | Step.unit_id.in_(f.scope.units))
     return stmt
 
 
-def _figures(*, received, began_before, ended, start, resolved, result, open_at_end, overdue, paused,
-             closed_in) -> list:
+def _figures(*, received, channel, began_before, ended, start, resolved, result, open_at_end, overdue, paused,
+             withdrawn, stopped) -> list:
     """The II.06a columns, the same whether a dossier or a step (a passage through a unit) is counted."""
     return [
         _count(received).label("received"),
-        _count(received & (Dossier.channel == ONLINE)).label("received_online"),
-        _count(received & (Dossier.channel != ONLINE)).label("received_direct_or_postal"),
+        _count(received & (channel == ONLINE)).label("received_online"),
+        _count(received & (channel != ONLINE)).label("received_direct_or_postal"),
         _count(began_before & (ended.is_(None) | (ended >= start))).label("carried_over"),
         _count(resolved).label("resolved"),
         _count(resolved & (result == "early")).label("resolved_early"),
@@ -98,8 +98,8 @@ def _figures(*, received, began_before, ended, start, resolved, result, open_at_
         _count(open_at_end & ~overdue & ~paused).label("in_progress_within_deadline"),
         _count(open_at_end & overdue).label("in_progress_overdue"),
         _count(open_at_end & paused).label("paused"),
-        _count((Dossier.status == "withdrawn") & closed_in).label("withdrawn"),
-        _count((Dossier.status == "stopped") & closed_in).label("stopped"),
+        _count(withdrawn).label("withdrawn"),
+        _count(stopped).label("stopped"),
     ]
 
 
@@ -117,9 +117,10 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
     key = Dossier.procedure_key if group == "procedure" else literal(None)
     stmt = select(
         key.label("key"),
-        *_figures(received=received, began_before=Dossier.received_at < start, ended=ended, start=start,
-                  resolved=resolved, result=Dossier.result, open_at_end=open_at_end, overdue=overdue,
-                  paused=paused, closed_in=closed_in),
+        *_figures(received=received, channel=Dossier.channel, began_before=Dossier.received_at < start,
+                  ended=ended, start=start, resolved=resolved, result=Dossier.result, open_at_end=open_at_end,
+                  overdue=overdue, paused=paused, withdrawn=(Dossier.status == "withdrawn") & closed_in,
+                  stopped=(Dossier.status == "stopped") & closed_in),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
     stmt = _restrict_dossiers(stmt, f)
     if group == "procedure":
@@ -128,36 +129,66 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
 
 
 def step_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime, group: str) -> Select:
-    """The same figures counted on steps (a dossier's passage through a unit or an officer)."""
-    ended = _step_end()
+    """The same figures counted on steps (a dossier's passage through a unit or an officer).
+
+    Join-free: a step carries its dossier's agency, procedure and channel, its end (``ended_at``) and why it
+    was cancelled, so the yearly province summary is one scan of ``steps`` (PostgreSQL: parallel).
+    """
+    ended = Step.ended_at
     received = (Step.started_at >= start) & (Step.started_at < end)
     open_at_end = (Step.started_at < end) & (ended.is_(None) | (ended >= end))
-    paused = _paused_at(as_of)
+    paused = _paused_at(as_of, Step.dossier_id)
     # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
     overdue = Step.due_at.is_not(None) & (Step.due_at < as_of) & ~paused
     resolved = (Step.status == "completed") & (Step.completed_at >= start) & (Step.completed_at < end)
-    closed_in = (Dossier.closed_at >= start) & (Dossier.closed_at < end) & (Step.status == "cancelled")
+    closed_in = (ended >= start) & (ended < end)
     key = Step.unit_id if group == "unit" else func.coalesce(Step.completed_by_id, Step.assignee_id)
     stmt = select(
         key.label("key"),
-        *_figures(received=received, began_before=Step.started_at < start, ended=ended, start=start,
-                  resolved=resolved, result=Step.result, open_at_end=open_at_end, overdue=overdue,
-                  paused=paused, closed_in=closed_in),
-    ).join(Dossier, Dossier.id == Step.dossier_id).where(
-        Step.started_at < end, ended.is_(None) | (ended >= start))
+        *_figures(received=received, channel=Step.channel, began_before=Step.started_at < start, ended=ended,
+                  start=start, resolved=resolved, result=Step.result, open_at_end=open_at_end, overdue=overdue,
+                  paused=paused, withdrawn=(Step.cancel_reason == "withdrawn") & closed_in,
+                  stopped=(Step.cancel_reason == "stopped") & closed_in),
+    ).where(Step.started_at < end, ended.is_(None) | (ended >= start))
     stmt = _restrict_steps(stmt, f)
     return stmt.group_by(key).order_by(key)
+
+
+def rollup_summary(*, f: Filters, first: date, through: date) -> Select:
+    """Per unit, from the daily rollup: the flows of days ``first`` … ``through``, the steps open at the end of the
+    day before ``first`` (carried over), and those open / overdue / paused at the end of ``through``."""
+    D = ReportStepDay
+    flows = D.day >= first
+    before, last = D.day == first - timedelta(days=1), D.day == through
+
+    def total(column, cond):
+        return func.coalesce(func.sum(column).filter(cond), 0)
+
+    stmt = select(
+        D.unit_id.label("key"),
+        *[total(getattr(D, name), flows).label(name) for name in DAY_COUNTS[:OPEN_AT_END_INDEX]],
+        total(D.open_at_end, before).label("carried_over"),
+        total(D.open_at_end, last).label("in_progress"),
+        total(D.overdue_at_end, last).label("in_progress_overdue"),
+        total(D.paused_at_end, last).label("paused"),
+    ).where(D.day >= first - timedelta(days=1), D.day <= through)
+    if f.agencies is not None:
+        stmt = stmt.where(D.agency_id.in_(f.agencies))
+    if f.unit_id is not None:
+        stmt = stmt.where(D.unit_id == f.unit_id)
+    if f.scope is not None:
+        stmt = stmt.where(D.agency_id.in_(f.scope.agencies) | D.unit_id.in_(f.scope.units))
+    return stmt.group_by(D.unit_id)
 
 
 def completed_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
     """Steps completed in the period with what working-time figures need, ordered for grouping."""
     stmt = select(
-        Dossier.procedure_key, Step.spec_id, Step.label, Step.name, Step.dossier_id, Dossier.agency_id,
+        Step.procedure_key, Step.spec_id, Step.label, Step.name, Step.dossier_id, Step.agency_id,
         Step.started_at, Step.completed_at, Step.time_limit_minutes, Step.result, Step.completed_by_id,
         Step.used_minutes,
-    ).join(Dossier, Dossier.id == Step.dossier_id).where(
-        Step.status == "completed", Step.completed_at >= start, Step.completed_at < end)
-    return _restrict_steps(stmt, f).order_by(Dossier.procedure_key, Step.spec_id, Step.id)
+    ).where(Step.status == "completed", Step.completed_at >= start, Step.completed_at < end)
+    return _restrict_steps(stmt, f).order_by(Step.procedure_key, Step.spec_id, Step.id)
 
 
 def late_dossier_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
@@ -172,8 +203,7 @@ def late_dossier_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
 def open_tasks(*, f: Filters, now: datetime) -> Select:
     """(officer, open tasks, overdue) of steps assigned now."""
     stmt = select(Step.assignee_id, func.count(),
-                  _count(Step.due_at.is_not(None) & (Step.due_at < now))).join(
-        Dossier, Dossier.id == Step.dossier_id).where(
+                  _count(Step.due_at.is_not(None) & (Step.due_at < now))).where(
         Step.status.in_(OPEN_STATUSES), Step.assignee_id.is_not(None))
     return _restrict_steps(stmt, f).group_by(Step.assignee_id)
 
@@ -197,7 +227,7 @@ def overdue_dossiers(*, f: Filters, now: datetime) -> Select:
 
 def step_rows(*, f: Filters, start: datetime, end: datetime) -> Select:
     """Every step started in the period, flat, for the big export (streamed with a server-side cursor)."""
-    stmt = select(Dossier.code, Dossier.procedure_key, Step.label, Step.name, Step.unit_id,
+    stmt = select(Dossier.code, Step.procedure_key, Step.label, Step.name, Step.unit_id,
                   func.coalesce(Step.completed_by_id, Step.assignee_id), Step.status, Step.started_at,
                   Step.due_at, Step.completed_at, Step.time_limit_minutes, Step.result).join(
         Dossier, Dossier.id == Step.dossier_id).where(
@@ -205,5 +235,5 @@ def step_rows(*, f: Filters, start: datetime, end: datetime) -> Select:
     return _restrict_steps(stmt, f).order_by(Step.started_at, Step.id)
 
 
-__all__ = ["Filters", "Scope", "dossier_summary", "step_summary", "completed_steps", "late_dossier_steps",
+__all__ = ["Filters", "Scope", "dossier_summary", "step_summary", "rollup_summary", "completed_steps", "late_dossier_steps",
            "open_tasks", "overdue_steps", "overdue_dossiers", "step_rows"]

@@ -20,7 +20,7 @@ from app.dossiers.calendar import calendar_for
 from app.errors import NotFound, Unprocessable
 from app.org.models import Officer, Unit
 from app.org.service import descendant_agency_ids, get_agency_by_code, get_unit_by_code
-from app.reports import queries
+from app.reports import queries, rollup
 from app.reports.queries import Filters, Scope
 
 GROUPINGS = ("procedure", "unit", "officer", "month")
@@ -170,8 +170,8 @@ def _procedure_labels(session: Session, keys) -> dict[str, str]:
 
 
 def _figures(row: Any, *, per_step: bool = False) -> dict[str, Any]:
-    """Nested figures of one row; the on-time rate of steps leaves out steps whose time is not counted."""
-    m = row._mapping
+    """Nested figures of one row (or mapping); the on-time rate of steps leaves out steps whose time is not counted."""
+    m = row._mapping if hasattr(row, "_mapping") else row
     resolved = m["resolved"]
     judged = m["resolved_early"] + m["resolved_on_time"] + m["resolved_late"]
     return {
@@ -200,9 +200,10 @@ def _month_starts(p: Period) -> Iterator[tuple[str, datetime, datetime]]:
 
 def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, now: datetime) -> dict[str, Any]:
     """Received / resolved / in progress (form II.06a) per group, and the dossier total of the whole filter."""
-    total_row = session.execute(queries.dossier_summary(f=f, start=p.start, end=p.end, as_of=p.as_of,
-                                                        group=None)).one()
     rows: list[dict[str, Any]] = []
+    if group_by != "procedure":
+        total_row = session.execute(queries.dossier_summary(f=f, start=p.start, end=p.end, as_of=p.as_of,
+                                                            group=None)).one()
     if group_by == "month":
         for key, start, end in _month_starts(p):
             row = session.execute(queries.dossier_summary(f=f, start=start, end=end, as_of=min(end, now),
@@ -213,16 +214,62 @@ def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, no
                                                         group="procedure")).all()
         names = _procedure_labels(session, [r.key for r in found])
         rows = [{"key": r.key, "label": names.get(r.key, r.key), **_figures(r)} for r in found]
+        # every dossier is in exactly one procedure's row: the total is their sum (no second pass over dossiers)
+        total_row = {name: sum(r._mapping[name] for r in found) for name in COUNTS}
     elif group_by in ("unit", "officer"):
-        found = session.execute(queries.step_summary(f=f, start=p.start, end=p.end, as_of=p.as_of,
-                                                     group=group_by)).all()
-        labels = (_unit_labels if group_by == "unit" else _officer_labels)(session, [r.key for r in found])
+        found = step_counts(session=session, f=f, p=p, group_by=group_by)
+        labels = (_unit_labels if group_by == "unit" else _officer_labels)(session, [r["key"] for r in found])
         for r in found:
-            code, name = labels.get(r.key, (None, "Chưa phân công" if group_by == "officer" else "Không xác định"))
+            code, name = labels.get(r["key"], (None, "Chưa phân công" if group_by == "officer" else "Không xác định"))
             rows.append({"key": code, "label": name, **_figures(r, per_step=True)})
         rows.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
     return {"period": p.describe(), "group_by": group_by, "counts": "steps" if group_by in ("unit", "officer")
             else "dossiers", "rows": rows, "total": _figures(total_row)}
+
+
+_FLOWS = ("received", "received_online", "received_direct_or_postal", "resolved", "resolved_early",
+          "resolved_on_time", "resolved_late", "withdrawn", "stopped")
+_END_STOCKS = ("in_progress", "in_progress_within_deadline", "in_progress_overdue", "paused")
+
+
+def step_counts(*, session: Session, f: Filters, p: Period, group_by: str) -> list[dict[str, Any]]:
+    """Step figures (:data:`COUNTS`) per unit or officer (``key``: its id).
+
+    By unit without a procedure filter, the days the daily rollup has built are added up from it
+    (:mod:`app.reports.rollup`) and only the days after them are counted from ``steps``; otherwise everything is
+    counted from ``steps``. Both give the same figures.
+    """
+    def live(start: datetime) -> list[dict[str, Any]]:
+        stmt = queries.step_summary(f=f, start=start, end=p.end, as_of=p.as_of, group=group_by)
+        return [dict(r._mapping) for r in session.execute(stmt)]
+
+    extent = rollup.usable(session=session, tz=p.tz) if group_by == "unit" and not f.procedure else None
+    if extent is None or p.first > extent.through:
+        return live(p.start)
+    through = min(p.last, extent.through)
+    found: dict[Any, dict[str, Any]] = {}
+    for r in session.execute(queries.rollup_summary(f=f, first=p.first, through=through)):
+        m = r._mapping
+        found[m["key"]] = {
+            "key": m["key"], "received": m["received_online"] + m["received_other"],
+            "received_online": m["received_online"], "received_direct_or_postal": m["received_other"],
+            "carried_over": m["carried_over"],
+            "resolved": m["resolved_early"] + m["resolved_on_time"] + m["resolved_late"] + m["resolved_other"],
+            "resolved_early": m["resolved_early"], "resolved_on_time": m["resolved_on_time"],
+            "resolved_late": m["resolved_late"], "withdrawn": m["withdrawn"], "stopped": m["stopped"],
+            "in_progress": m["in_progress"], "in_progress_overdue": m["in_progress_overdue"], "paused": m["paused"],
+            "in_progress_within_deadline": m["in_progress"] - m["in_progress_overdue"] - m["paused"]}
+    if through < p.last:
+        # the days after the rollup: their flows are added, the open steps are those at the period's end
+        for row in found.values():
+            row.update(dict.fromkeys(_END_STOCKS, 0))
+        for tail in live(rollup.midnight(through + timedelta(days=1), p.tz)):
+            row = found.setdefault(tail["key"], {"key": tail["key"], **dict.fromkeys(COUNTS, 0)})
+            for name in _FLOWS:
+                row[name] += tail[name]
+            for name in _END_STOCKS:
+                row[name] = tail[name]
+    return [row for row in found.values() if any(row[name] for name in COUNTS)]
 
 
 def _step_order(label: str | None, spec_id: str) -> tuple:
@@ -337,8 +384,8 @@ def step_rows(*, session: Session, f: Filters, p: Period, batch: int = 5000) -> 
     units = {u.id: u.code for u in session.execute(select(Unit.id, Unit.code))}
     people = {o.id: o.username for o in session.execute(select(Officer.id, Officer.username))}
     # Core rows through the session's connection (no ORM row processing); a server-side cursor on PostgreSQL
-    result = session.connection().execution_options(stream_results=True, max_row_buffer=batch).execute(
-        queries.step_rows(f=f, start=p.start, end=p.end))
+    result = session.connection().execute(
+        queries.step_rows(f=f, start=p.start, end=p.end).execution_options(stream_results=True, max_row_buffer=batch))
     for part in result.partitions(batch):
         for (code, key, label, name, unit_id, officer_id, status, started, due, completed, limit, res) in part:
             yield (code, key, label, name, units.get(unit_id), people.get(officer_id), status, started, due,

@@ -113,41 +113,64 @@ def _insert(session: Session):
 
 # --- scheduling ---------------------------------------------------------------------------------------------
 
-def schedule(*, session: Session, kind: str, due_at: datetime, dedupe_key: str, dossier_id: int | None = None,
-             step_id: int | None = None, payload: dict[str, Any] | None = None,
-             now: datetime | None = None) -> bool:
-    """Insert the work unless ``dedupe_key`` exists (then nothing changes); True when a row was created."""
+def _row(*, kind: str, due_at: datetime, dedupe_key: str, dossier_id: int | None = None,
+         step_id: int | None = None, payload: dict[str, Any] | None = None, now: datetime | None = None) -> dict:
     if due_at.tzinfo is None:
         raise ValueError("due_at must be an aware datetime")
     if not kind or not dedupe_key:
         raise ValueError("kind and dedupe_key are required")
+    return {"kind": kind, "due_at": due_at, "dedupe_key": dedupe_key, "dossier_id": dossier_id, "step_id": step_id,
+            "payload": payload or {}, "status": "pending", "attempts": 0, "created_at": now}
+
+
+def schedule(*, session: Session, kind: str, due_at: datetime, dedupe_key: str, dossier_id: int | None = None,
+             step_id: int | None = None, payload: dict[str, Any] | None = None,
+             now: datetime | None = None) -> bool:
+    """Insert the work unless ``dedupe_key`` exists (then nothing changes); True when a row was created."""
     stmt = _insert(session)(DueWork).values(
-        kind=kind, due_at=due_at, dedupe_key=dedupe_key, dossier_id=dossier_id, step_id=step_id,
-        payload=payload or {}, status="pending", attempts=0, created_at=now,
+        _row(kind=kind, due_at=due_at, dedupe_key=dedupe_key, dossier_id=dossier_id, step_id=step_id,
+             payload=payload, now=now),
     ).on_conflict_do_nothing(index_elements=[DueWork.dedupe_key]).returning(DueWork.id)
     return session.execute(stmt).scalar() is not None
 
 
+def schedule_many(*, session: Session, items: list[dict[str, Any]], now: datetime | None = None) -> None:
+    """:func:`schedule` for several items (the keyword arguments of each, as dicts) in one statement.
+
+    The hot path: every step activation schedules four items. A Core ``INSERT … ON CONFLICT DO NOTHING``
+    executed with the list of rows (one multi-row statement on PostgreSQL) instead of four ORM inserts.
+    """
+    if not items:
+        return
+    rows = [_row(now=now, **item) for item in items]
+    table = DueWork.__table__
+    stmt = _insert(session)(table).on_conflict_do_nothing(index_elements=[table.c.dedupe_key])
+    session.execute(stmt, rows)
+
+
 def cancel(*, session: Session, dedupe_key: str | None = None, step_id: int | None = None,
-           dossier_id: int | None = None, kinds: tuple[str, ...] | None = None,
+           step_ids: list[int] | None = None, dossier_id: int | None = None, kinds: tuple[str, ...] | None = None,
            now: datetime | None = None) -> int:
-    """Cancel pending work by key, step or dossier (optionally only some kinds); returns how many rows.
+    """Cancel pending work by key, step(s) or dossier (optionally only some kinds); returns how many rows.
 
     Cancelled rows stay (status ``cancelled``) so their ``dedupe_key`` keeps a late duplicate from reviving them.
+    A Core statement on the table: no ORM objects of due work are held in a request's session to synchronise.
     """
-    if dedupe_key is None and step_id is None and dossier_id is None:
-        raise ValueError("give dedupe_key, step_id or dossier_id")
-    stmt = update(DueWork).where(DueWork.status == _PENDING)
+    if dedupe_key is None and step_id is None and not step_ids and dossier_id is None:
+        raise ValueError("give dedupe_key, step_id(s) or dossier_id")
+    table = DueWork.__table__
+    stmt = update(table).where(table.c.status == _PENDING)
     if dedupe_key is not None:
-        stmt = stmt.where(DueWork.dedupe_key == dedupe_key)
+        stmt = stmt.where(table.c.dedupe_key == dedupe_key)
     if step_id is not None:
-        stmt = stmt.where(DueWork.step_id == step_id)
+        stmt = stmt.where(table.c.step_id == step_id)
+    if step_ids:
+        stmt = stmt.where(table.c.step_id.in_(step_ids))
     if dossier_id is not None:
-        stmt = stmt.where(DueWork.dossier_id == dossier_id)
+        stmt = stmt.where(table.c.dossier_id == dossier_id)
     if kinds:
-        stmt = stmt.where(DueWork.kind.in_(kinds))
-    result = session.execute(stmt.values(status="cancelled", done_at=now, lock_owner=None, locked_until=None),
-                             execution_options={"synchronize_session": False})
+        stmt = stmt.where(table.c.kind.in_(kinds))
+    result = session.execute(stmt.values(status="cancelled", done_at=now, lock_owner=None, locked_until=None))
     return result.rowcount
 
 

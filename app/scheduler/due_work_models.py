@@ -29,6 +29,13 @@ class DueWork(db.Model):
         # "pending and due_at <= now order by due_at": a partial index holds only the pending rows.
         Index("ix_due_work_pending_due_at", "due_at",
               postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        # Cancelling a step's or a dossier's pending work (every completion does): without these the planner
+        # ANDs the pending-by-due_at index, whose dead entries pile up between vacuums (13 ms a cancel after
+        # 20,000 dossiers with autovacuum off, 0.05 ms with them).
+        Index("ix_due_work_pending_step_id", "step_id",
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
+        Index("ix_due_work_pending_dossier_id", "dossier_id",
+              postgresql_where=text("status = 'pending'"), sqlite_where=text("status = 'pending'")),
         # The admin's incident list (status=failed) stays cheap however many rows are done.
         Index("ix_due_work_failed_id", "id",
               postgresql_where=text("status = 'failed'"), sqlite_where=text("status = 'failed'")),

@@ -60,6 +60,15 @@ class Step(db.Model):
     paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: deadlines: working minutes the step took, pauses excluded (set at completion).
     used_minutes: Mapped[int | None] = mapped_column(Integer)
+    # --- reports: copies of the dossier's immutable attributes (set with the row, no join when counting steps)
+    agency_id: Mapped[int | None] = mapped_column(Integer)
+    procedure_key: Mapped[str | None] = mapped_column(String(128))
+    channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")
+    #: When the step stopped being open: its completion, or its cancellation; None while open.
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    #: Why it was cancelled: ``withdrawn`` | ``stopped`` (with its dossier), ``ended`` (the process ended),
+    #: ``interrupted`` (a boundary timer).
+    cancel_reason: Mapped[str | None] = mapped_column(String(16))
 
     # Joined: every view of a step shows its unit and officers; avoids one query per step and field.
     unit: Mapped[Unit | None] = relationship(lazy="joined")

@@ -4,11 +4,11 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import page_of
 from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.dossiers.routes import etag, if_match
 from app.extensions import db
-from app.org.routes import _page
 from app.tasks import schemas, service
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Bước xử lý của cán bộ (officers' steps)")
@@ -23,7 +23,7 @@ class Tasks(MethodView):
     def get(self, query, pagination_parameters):
         """Steps of my units (or mine), ordered by due time then id."""
         stmt = service.list_steps(session=db.session, officer=current_officer(), now=utcnow(), **query)
-        return _page(stmt, pagination_parameters)
+        return page_of(stmt, pagination_parameters)
 
 
 @blp.route("/tasks/<int:step_id>")
@@ -69,17 +69,18 @@ class TaskAssign(MethodView):
 @blp.route("/tasks/<int:step_id>/complete")
 class TaskComplete(MethodView):
     @blp.arguments(schemas.CompleteIn)
-    @blp.response(200, schemas.TaskOut)
-    @blp.alt_response(202, schema=schemas.TaskOut, description="accepted, but the dossier went into incident")
+    @blp.response(200, schemas.CompletedTaskOut)
+    @blp.alt_response(202, schema=schemas.CompletedTaskOut, description="accepted, but the dossier went into incident")
     def post(self, body, step_id):
         """Complete a step with its form data (checked against the form's JSON Schema; 422 lists fields).
 
         202 means the data was kept but a gateway condition failed: the dossier is in incident until a
         leader retries it.
         """
-        step, done = service.complete(session=db.session, step_id=step_id, officer=current_officer(),
-                                      data=body["data"], now=utcnow(), if_match=if_match())
-        return step, 200 if done else 202, etag(step.dossier)
+        step, next_steps = service.complete(session=db.session, step_id=step_id, officer=current_officer(),
+                                            data=body["data"], now=utcnow(), if_match=if_match())
+        step.next_steps = next_steps or []  # not a column: the response's "where it went", known in memory
+        return step, 200 if next_steps is not None else 202, etag(step.dossier)
 
 
 @blp.route("/tasks/<int:step_id>/return")

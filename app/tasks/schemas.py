@@ -27,6 +27,13 @@ def _form_schema(step):
     return form_schema(step)
 
 
+class CompletedTaskOut(TaskOut):
+    """The completed step, and where the dossier went (``next_steps``, set on the step by the view)."""
+
+    next_steps = ma.fields.List(ma.fields.Nested(StepOut), metadata={
+        "description": "the dossier's open steps after this completion (where it went; empty when finished)"})
+
+
 class TaskDetailOut(TaskOut):
     form_schema = ma.fields.Function(_form_schema, allow_none=True)
 

@@ -54,14 +54,11 @@ def visibility(*, session: Session, officer: Officer) -> tuple[set[int], set[int
 
 
 def check_can_read(officer: Officer, dossier: Dossier, session: Session) -> None:
-    seen = visibility(session=session, officer=officer)
-    if seen is None or dossier.agency_id in seen[0]:
-        return
-    if seen[1] and session.scalar(select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(seen[1]))
-                                  .limit(1)) is not None:
-        return
-    raise Forbidden("Hồ sơ không thuộc cơ quan, đơn vị của bạn.", code="forbidden",
-                    detail_en="This dossier belongs to another agency.")
+    from app.auth import scope
+
+    if not scope.can_read_dossier(session=session, officer=officer, dossier=dossier):
+        raise Forbidden("Hồ sơ không thuộc cơ quan, đơn vị của bạn.", code="forbidden",
+                        detail_en="This dossier belongs to another agency.")
 
 
 def _check_member(officer: Officer, step: Step) -> None:
@@ -120,10 +117,23 @@ def form_schema(step: Step) -> dict[str, Any] | None:
 # --- changing -----------------------------------------------------------------------------------------
 
 def _locked(session: Session, step_id: int, if_match: int | None) -> tuple[Dossier, Step]:
+    dossier, step, _ = _locked_with_open(session, step_id, if_match)
+    return dossier, step
+
+
+def _locked_with_open(session: Session, step_id: int, if_match: int | None) -> tuple[Dossier, Step, list[Step]]:
+    """Lock the step's dossier, then re-read the step and the dossier's other open steps in one query.
+
+    Read inside the lock, so a step another officer completed meanwhile is seen as completed; the open steps
+    spare :func:`app.dossiers.service.advance` a second query.
+    """
     step = get(session=session, step_id=step_id)
     dossier = dossiers.lock(session=session, dossier_id=step.dossier_id, if_match=if_match)
-    step = session.execute(select(Step).where(Step.id == step_id).execution_options(populate_existing=True)).scalar_one()
-    return dossier, step
+    rows = list(session.scalars(
+        select(Step).where(Step.dossier_id == dossier.id, Step.status.in_(OPEN_STATUSES) | (Step.id == step_id))
+        .order_by(Step.id).execution_options(populate_existing=True)))
+    step = next(row for row in rows if row.id == step_id)
+    return dossier, step, [row for row in rows if row.status in OPEN_STATUSES]
 
 
 def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) -> None:
@@ -221,20 +231,24 @@ def validate_form(step: Step, data: dict[str, Any]) -> None:
 
 
 def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str, Any], now: datetime,
-             if_match: int | None = None) -> tuple[Step, bool]:
-    """Complete a step with its form data; returns the step and False when the dossier went into incident."""
-    dossier, step = _locked(session, step_id, if_match)
+             if_match: int | None = None) -> tuple[Step, list[Step] | None]:
+    """Complete a step with its form data.
+
+    Returns the step and the dossier's open steps after it (None when the dossier went into incident).
+    """
+    dossier, step, open_steps = _locked_with_open(session, step_id, if_match)
     _check_member(officer, step)
     _check_open(dossier, step, officer)
     validate_form(step, data)
     before = _snapshot(step)
-    done = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now)
-    if done:
+    next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now,
+                                  known_open_steps=open_steps)
+    if next_steps is not None:
         audit.record(session=session, actor=officer, action="step.complete", object_type="step", object_id=step.id,
                      summary=f"{dossier.code}: hoàn thành bước {step.label or step.spec_id} ({step.result or '-'})",
                      before=before, after={**_snapshot(step), "result": step.result, "dossier_status": dossier.status},
                      now=now)
-    return step, done
+    return step, next_steps
 
 
 def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime,
@@ -259,9 +273,9 @@ def return_step(*, session: Session, step_id: int, officer: Officer, reason: str
             raise _no_return()
 
     before = _snapshot(step)
-    done = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
-                            check=goes_back, returned_reason=reason)
-    if not done:
+    moved = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
+                             check=goes_back, returned_reason=reason)
+    if moved is None:
         # the diagram could not route approved == False: the dossier is left as it was, nothing half-done
         raise _no_return()
     step.returned_reason = reason

@@ -26,8 +26,6 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
-
 from tests.conftest import DEMO_PASSWORD
 
 HANOI = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -78,17 +76,10 @@ class History:
 
     def receive(self, name: str, key: str = CB, *, online: bool = False) -> None:
         clerk = CB_CLERK if key == CB else NA_CLERK
-        r = self.client.post(f"/api/v1/procedures/{key}/dossiers", json={"applicant": APPLICANT},
-                             headers=self.h(clerk))
+        body = {"applicant": APPLICANT, "channel": "online" if online else "direct"}
+        r = self.client.post(f"/api/v1/procedures/{key}/dossiers", json=body, headers=self.h(clerk))
         assert r.status_code == 201, r.get_json()
         self.ids[name], self.codes[name] = r.get_json()["id"], r.get_json()["code"]
-        if online:  # the reception channel is not (yet) accepted by POST …/dossiers: set it as a gateway would
-            from app.dossiers.models import Dossier
-            from app.extensions import db
-
-            with self.app.app_context():
-                db.session.execute(update(Dossier).where(Dossier.id == self.ids[name]).values(channel="online"))
-                db.session.commit()
 
     def current(self, name: str) -> dict:
         r = self.client.get(f"/api/v1/dossiers/{self.ids[name]}", headers=self.h(CB_CLERK))

@@ -29,9 +29,16 @@ export function hasRole(...roles) {
 
 let refreshing = null;
 
-async function refresh() {
+/**
+ * Get a new access token after `expired` was refused as expired. Calls that fail together share one
+ * refresh; a call whose token was already replaced (another call refreshed while it was on the way) just
+ * retries with the new one, so a login is refreshed once, not once per call (each refresh rotates the
+ * refresh token).
+ */
+async function refresh(expired) {
   const current = auth();
   if (!current || !current.refresh_token) return false;
+  if (current.access_token !== expired) return true;
   if (!refreshing) {
     refreshing = fetch('/api/v1/auth/refresh', {
       method: 'POST', headers: { 'Content-Type': 'application/json', 'Accept-Language': lang() },
@@ -41,7 +48,7 @@ async function refresh() {
       const body = await res.json();
       setAuth({ ...current, ...body, officer: body.officer || current.officer });
       return true;
-    }).catch(() => false).finally(() => { setTimeout(() => { refreshing = null; }, 0); });
+    }).catch(() => false).finally(() => { refreshing = null; });
   }
   return refreshing;
 }
@@ -85,7 +92,7 @@ export async function api(path, opts = {}) {
   const res = await fetch(url, { method, headers, body: payload });
   if (res.status === 401 && current) {
     const problem = await res.clone().json().catch(() => ({}));
-    if (retry && problem.code === 'token_expired' && await refresh()) return api(path, { ...opts, retry: false });
+    if (retry && problem.code === 'token_expired' && await refresh(current.access_token)) return api(path, { ...opts, retry: false });
     toLogin();
     throw new ApiError(401, problem);
   }

@@ -1,7 +1,7 @@
 // Router and navigation of the console (hash routes, one view at a time).
 import { auth, hasRole, logout, officer } from './api.js';
 import { lang, setLang, tr } from './i18n.js';
-import { h, render, showProblem } from './ui.js';
+import { h, newPage, page, showProblem } from './ui.js';
 import { loginView } from './views/login.js';
 import { catalogView, editorView, versionView } from './views/designer.js';
 import { calendarView, orgView } from './views/admin.js';
@@ -66,16 +66,18 @@ async function route() {
   }
   if (hash === '#/' || hash === '#') { location.hash = home(); return; }
   header();
+  newPage(); // a view still loading for the previous route can no longer render
+  const render = page();
   for (const [pattern, viewFn] of ROUTES) {
     const match = hash.split('?')[0].match(pattern);
     if (match) {
       try { await viewFn(match); } catch (error) {
-        if (error && error.status === 401) return;
+        if ((error && (error.status === 401 || error.stale)) || !render.live()) return;
         const box = h('div');
         render(box);
         showProblem(box, error);
       }
-      document.getElementById('mf-view').focus({ preventScroll: true });
+      if (render.live()) document.getElementById('mf-view').focus({ preventScroll: true });
       return;
     }
   }

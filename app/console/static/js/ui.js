@@ -29,6 +29,37 @@ export function render(...children) {
   return root;
 }
 
+// Pages. Views are async: one still waiting for the API when the user (or a link) moves on must not paint
+// over the page shown since. The router starts a page for every route (`newPage`); a view takes its
+// renderer with `page()` before its first `await`, and that renderer refuses once another page has started.
+
+let currentPage = 0;
+
+/** Thrown by a page's renderer once the page is gone: the view stops there; the router ignores it. */
+export class StalePage extends Error {
+  constructor() { super('page replaced'); this.stale = true; }
+}
+
+/** The router: a new page starts; renderers taken before stop working. */
+export function newPage() { currentPage += 1; return currentPage; }
+
+/**
+ * The renderer of the page being shown now; call it at the start of a view, before any `await`.
+ * `render.live()` tells whether the page is still the one shown (check it before reloading the view).
+ */
+export function page() {
+  const mine = currentPage;
+  const pageRender = (...children) => {
+    if (mine !== currentPage) {
+      window.dispatchEvent(new Event('mf-stale-page')); // for end-to-end tests and debugging
+      throw new StalePage();
+    }
+    return render(...children);
+  };
+  pageRender.live = () => mine === currentPage;
+  return pageRender;
+}
+
 export function field(label, input, { required = false, help = null, name = null } = {}) {
   const id = input.id || `f-${Math.random().toString(36).slice(2, 9)}`;
   input.id = id;
@@ -88,6 +119,7 @@ function fieldFor(scope, path) {
  * (`.mf-field[data-field=path]`), and issues with an element id (BPMN) as a list.
  */
 export function showProblem(scope, error, { before = null } = {}) {
+  if (error && error.stale) return null; // the page is gone: nothing to show it on
   clearProblems(scope);
   const problem = (error && error.problem) || { title: String(error && error.message ? error.message : error) };
   const unmatched = [];
@@ -161,7 +193,7 @@ export function onSubmit(form, action) {
       const message = await action(new FormData(form));
       if (message) showOk(form, message);
     } catch (error) {
-      if (error && error.status === 401) return;
+      if (error && (error.status === 401 || error.stale)) return;
       showProblem(form, error);
     } finally {
       if (button) button.disabled = false;

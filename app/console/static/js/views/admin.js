@@ -1,13 +1,14 @@
 // Administrators: organisation (agencies, units, officers) and calendar overrides.
 import { api, apiAll } from '../api.js';
 import { tr } from '../i18n.js';
-import { bindDraft, field, h, input, loading, onSubmit, render, select, table } from '../ui.js';
+import { bindDraft, field, h, input, loading, onSubmit, page, select, table } from '../ui.js';
 
 const AGENCY_KINDS = ['province', 'department', 'commune', 'service_centre', 'facility', 'office', 'other'];
 const UNIT_KINDS = ['division', 'desk', 'leadership', 'records', 'reception', 'other'];
 const ROLES = ['admin', 'designer', 'leader', 'officer', 'clerk', 'auditor'];
 
 export async function orgView() {
+  const render = page();
   render(h('h1', tr('Tổ chức', 'Organisation')), loading());
   const [agencies, units, officers] = await Promise.all([apiAll('agencies'), apiAll('units'), apiAll('officers')]);
   const agencyName = Object.fromEntries(agencies.map((a) => [a.id, a.code]));
@@ -21,7 +22,7 @@ export async function orgView() {
   const agencyDraft = bindDraft(agencyForm, 'agency');
   onSubmit(agencyForm, async (d) => {
     await api('agencies', { method: 'POST', body: { code: d.get('code'), name: d.get('name'), kind: d.get('kind'), parent_id: d.get('parent_id') ? Number(d.get('parent_id')) : null } });
-    agencyDraft.clear(); await orgView();
+    agencyDraft.clear(); if (render.live()) await orgView();
   });
   const unitForm = h('form.mf-form.mf-card', { id: 'unit-form' }, h('h2', tr('Thêm đơn vị', 'New unit')),
     field(tr('Mã', 'Code'), input('code'), { required: true }), field(tr('Tên', 'Name'), input('name'), { required: true }),
@@ -31,7 +32,7 @@ export async function orgView() {
   const unitDraft = bindDraft(unitForm, 'unit');
   onSubmit(unitForm, async (d) => {
     await api('units', { method: 'POST', body: { code: d.get('code'), name: d.get('name'), kind: d.get('kind'), agency_id: d.get('agency_id') ? Number(d.get('agency_id')) : undefined } });
-    unitDraft.clear(); await orgView();
+    unitDraft.clear(); if (render.live()) await orgView();
   });
   const officerForm = h('form.mf-form.mf-card', { id: 'officer-form' }, h('h2', tr('Thêm cán bộ', 'New officer')),
     field(tr('Tên đăng nhập', 'Username'), input('username'), { required: true }),
@@ -47,7 +48,7 @@ export async function orgView() {
     await api('officers', { method: 'POST', body: {
       username: d.get('username'), full_name: d.get('full_name'), email: d.get('email') || null, password: d.get('password'),
       unit_ids: d.getAll('unit_ids').map(Number), roles: ROLES.filter((r) => d.get(`role:${r}`)) } });
-    officerDraft.clear(); await orgView();
+    officerDraft.clear(); if (render.live()) await orgView();
   });
 
   render(h('h1', tr('Tổ chức', 'Organisation')),
@@ -63,6 +64,7 @@ export async function orgView() {
 }
 
 export async function calendarView() {
+  const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Lịch làm việc', 'Working calendar')), loading());
   const agencies = await apiAll('agencies');
@@ -87,9 +89,9 @@ export async function calendarView() {
     const body = { kind: d.get('kind'), decision: d.get('decision'), note: d.get('note') || null };
     ['day', 'day_from', 'day_to'].forEach((k) => { if (d.get(k)) body[k] = d.get(k); });
     await api(`agencies/${agencyId}/calendar/overrides`, { method: 'POST', body });
-    draft.clear(); await calendarView();
+    draft.clear(); if (render.live()) await calendarView();
   });
-  const remove = (o) => h('button.mf-secondary', { type: 'button', onclick: async () => { await api(`agencies/${agencyId}/calendar/overrides/${o.id}`, { method: 'DELETE' }); await calendarView(); } }, tr('Xoá', 'Delete'));
+  const remove = (o) => h('button.mf-secondary', { type: 'button', onclick: async () => { await api(`agencies/${agencyId}/calendar/overrides/${o.id}`, { method: 'DELETE' }); if (render.live()) await calendarView(); } }, tr('Xoá', 'Delete'));
   render(h('h1', tr('Lịch làm việc', 'Working calendar')), picker, form,
     h('h2', tr('Điều chỉnh của cơ quan', "The agency's overrides")),
     table([[tr('Ngày', 'Day'), (o) => o.day], [tr('Loại', 'Kind'), (o) => o.kind], [tr('Quyết định', 'Decision'), (o) => o.decision], [tr('Ghi chú', 'Note'), (o) => o.note || ''], ['', remove]], overrides),

@@ -2,7 +2,7 @@
 import { api, apiAll, hasRole } from '../api.js';
 import { tr } from '../i18n.js';
 import { NOT_INSTALLED, bpmnInstalled, camundaDescriptor, getProperty, loadModeler, loadViewer, markIssues, setProperty } from '../bpmn.js';
-import { badge, bindDraft, field, h, input, loading, onSubmit, render, select, showOk, showProblem, table, time } from '../ui.js';
+import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
 
 const STATUS = {
   draft: ['Bản nháp', 'Draft'], in_review: ['Đang xem xét', 'In review'], published: ['Đã ban hành', 'Published'],
@@ -11,6 +11,7 @@ const STATUS = {
 export const statusBadge = (s) => badge(tr(...(STATUS[s] || [s, s])), `mf-status-${s}`);
 
 export async function catalogView() {
+  const render = page();
   render(h('h1', tr('Danh mục quy trình', 'Procedures')), loading());
   if (!hasRole('admin', 'designer', 'leader', 'auditor')) {
     const entries = await apiAll('procedures');
@@ -53,6 +54,7 @@ const EMPTY_DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 const STEP_TYPES = new Set(['bpmn:UserTask', 'bpmn:ManualTask', 'bpmn:Task']);
 
 export async function editorView(key, version) {
+  const render = page();
   const title = key ? `${tr('Soạn thảo', 'Edit')} ${key} v${version}` : tr('Vẽ quy trình mới', 'New diagram');
   if (!bpmnInstalled()) {
     render(h('h1', title), h('div.mf-notice', { id: 'editor-missing' }, NOT_INSTALLED()));
@@ -72,6 +74,7 @@ export async function editorView(key, version) {
     key ? api(`process-definitions/${encodeURIComponent(key)}/versions/${version}`) : Promise.resolve(null),
     key ? api(`process-definitions/${encodeURIComponent(key)}/versions/${version}/bpmn`) : Promise.resolve(EMPTY_DIAGRAM),
   ]);
+  if (!render.live()) return; // the user moved on while the diagram loaded
   const modeler = new Modeler({ container: canvasEl, moddleExtensions: { camunda } });
   window.mfModeler = modeler; // for end-to-end tests and debugging
   const draftKey = `mf-draft:editor:${key || 'new'}:${version || 0}`;
@@ -175,10 +178,11 @@ function issueList(title, issues) {
 }
 
 export async function versionView(key, number) {
+  const render = page();
   render(h('h1', `${key} v${number}`), loading());
   const v = await api(`process-definitions/${encodeURIComponent(key)}/versions/${number}`);
   const base = `process-definitions/${encodeURIComponent(key)}/versions/${number}`;
-  const reload = () => versionView(key, number);
+  const reload = async () => { if (render.live()) await versionView(key, number); };
   const actions = h('div.mf-actions', { id: 'version-actions' });
   const messages = h('div', { id: 'version-messages' });
   const act = (label, path, body, id, cls) => h(`button${cls ? `.${cls}` : ''}`, {

@@ -3,11 +3,12 @@ import { api, apiAll, clockOffset } from '../api.js';
 import { tr } from '../i18n.js';
 import { diagram } from './designer.js';
 import { dueCell, dueMark, openHtml, stepStatus } from './officer.js';
-import { h, input, loading, render, select, table, time } from '../ui.js';
+import { h, input, loading, page, select, table, time } from '../ui.js';
 
 const STATUSES = ['received', 'processing', 'paused', 'finished', 'withdrawn', 'stopped', 'incident'];
 
 export async function dossiersView() {
+  const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Hồ sơ', 'Dossiers')), loading());
   const query = Object.fromEntries(['status', 'overdue', 'code', 'procedure'].map((k) => [k, params.get(k) || undefined]));
@@ -34,6 +35,7 @@ export async function dossiersView() {
 }
 
 export async function dossierView(id) {
+  const render = page();
   render(h('h1', tr('Hồ sơ', 'Dossier')), loading());
   const [d, sheet, offset] = await Promise.all([api(`dossiers/${id}`), api(`dossiers/${id}/control-sheet`).catch(() => null), clockOffset()]);
   const messages = h('div');
@@ -74,7 +76,7 @@ export async function dossierView(id) {
     table([[tr('Bước', 'Step'), (s) => s.name], [tr('Xong lúc', 'Completed'), (s) => time(s.completed_at)],
       [tr('Người xử lý', 'By'), (s) => (s.completed_by ? s.completed_by.full_name : '')], [tr('Kết quả', 'Result'), (s) => s.result || s.status]], d.past_steps || []));
   const viewer = await diagram(dia, d.procedure_key, d.version);
-  if (!viewer) return;
+  if (!viewer || !render.live()) return;
   const canvas = viewer.get('canvas');
   const registry = viewer.get('elementRegistry');
   const mark = (specId, cls) => { if (registry.get(specId)) canvas.addMarker(specId, cls); };

@@ -2,7 +2,7 @@
 import { api, apiAll, clockOffset, hasPath, officer } from '../api.js';
 import { tr } from '../i18n.js';
 import { dueCell, openHtml } from './officer.js';
-import { h, loading, render, select, showProblem, table } from '../ui.js';
+import { h, loading, page, select, showProblem, table } from '../ui.js';
 
 /** Render any JSON (the reports API may grow): objects as key/value tables, lists of objects as tables. */
 function generic(value) {
@@ -19,6 +19,7 @@ function generic(value) {
 }
 
 export async function reportsView() {
+  const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Báo cáo, hồ sơ quá hạn', 'Reports and overdue')), loading());
   const me = officer() || { units: [] };
@@ -26,11 +27,11 @@ export async function reportsView() {
   const unit = (me.units || []).find((u) => u.code === unitCode);
   const unitId = unit ? String(unit.id) : '';
   const [hasSummary, hasOverdue, offset] = await Promise.all([hasPath('/api/v1/reports/summary', 'get'), hasPath('/api/v1/reports/overdue', 'get'), clockOffset()]);
-  const page = await fetch('/reports', { method: 'HEAD' }).then((r) => r.status !== 404).catch(() => false);
+  const hasReportPage = await fetch('/reports', { method: 'HEAD' }).then((r) => r.status !== 404).catch(() => false);
   const messages = h('div');
   const parts = [h('h1', tr('Báo cáo, hồ sơ quá hạn', 'Reports and overdue')), messages];
   // /reports needs the bearer token: fetched with it and opened as a printable page.
-  if (page) parts.push(h('p', h('button.mf-secondary', { type: 'button', id: 'reports-page', onclick: () => openHtml('/reports', messages, false) }, tr('Mở trang báo cáo', 'Open the report page'))));
+  if (hasReportPage) parts.push(h('p', h('button.mf-secondary', { type: 'button', id: 'reports-page', onclick: () => openHtml('/reports', messages, false) }, tr('Mở trang báo cáo', 'Open the report page'))));
 
   const unitPicker = h('form.mf-actions', { onsubmit: (e) => { e.preventDefault(); location.hash = `#/reports?unit=${new FormData(e.target).get('unit')}`; } },
     select('unit', [['', tr('— mọi đơn vị của tôi —', '— all my units —')], ...(me.units || []).map((u) => [u.code, `${u.code} — ${u.name}`])]),

@@ -1,8 +1,9 @@
 import { login, takeNext } from '../api.js';
 import { tr } from '../i18n.js';
-import { field, h, input, onSubmit, render } from '../ui.js';
+import { field, h, input, onSubmit, page } from '../ui.js';
 
 export function loginView() {
+  const render = page();
   const form = h('form.mf-form.mf-card', { id: 'login-form' },
     field(tr('Tên đăng nhập', 'Username'), input('username', { autocomplete: 'username', autofocus: true }), { required: true }),
     field(tr('Mật khẩu', 'Password'), input('password', { type: 'password', autocomplete: 'current-password' }), { required: true }),

@@ -2,7 +2,7 @@
 import { api, apiAll, clockOffset, hasPath, hasRole, openapi } from '../api.js';
 import { tr } from '../i18n.js';
 import { resolveRef, schemaFields } from '../jsonform.js';
-import { badge, bindDraft, field, h, input, loading, onSubmit, render, select, showOk, showProblem, table, time } from '../ui.js';
+import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
 
 const DUE_SOON_MS = 4 * 3600 * 1000;
 
@@ -29,6 +29,7 @@ const STEP_STATUS = { ready: ['Chờ nhận', 'Waiting'], claimed: ['Đang xử 
 export const stepStatus = (s) => tr(...(STEP_STATUS[s] || [s, s]));
 
 export async function inboxView() {
+  const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Việc cần xử lý', 'Inbox')), loading());
   const query = { status: params.get('status') || undefined, mine: params.get('mine') || undefined };
@@ -74,11 +75,28 @@ async function optionalActions(step, messages) {
   });
 }
 
+/** A leader gives the step to an officer of its unit (phân công); the API checks who may and to whom. */
+async function assignForm(step, reload) {
+  const officers = await apiAll('officers', { unit_id: step.unit.id }).catch(() => []);
+  const form = h('form.mf-form.mf-card', { id: 'assign-form' }, h('h2', tr('Phân công xử lý', 'Assign')),
+    field(tr('Cán bộ xử lý', 'Officer'), select('assignee_id', [['', tr('— chọn cán bộ —', '— choose an officer —')],
+      ...officers.filter((o) => o.is_active).map((o) => [String(o.id), `${o.full_name} (${o.username})`])]), { required: true, name: 'assignee_id' }),
+    h('div.mf-actions', h('button', { type: 'submit', id: 'assign' }, tr('Phân công', 'Assign'))));
+  form.elements.assignee_id.value = step.assignee ? String(step.assignee.id) : '';
+  onSubmit(form, async (d) => {
+    const chosen = d.get('assignee_id');
+    await api(`tasks/${step.id}/assign`, { method: 'POST', body: chosen ? { assignee_id: Number(chosen) } : {} });
+    await reload();
+  });
+  return form;
+}
+
 export async function taskView(id) {
+  const render = page();
   render(h('h1', tr('Bước xử lý', 'Step')), loading());
   const [step, offset] = await Promise.all([api(`tasks/${id}`), clockOffset()]);
   const messages = h('div', { id: 'task-messages' });
-  const reload = () => taskView(id);
+  const reload = async () => { if (render.live()) await taskView(id); };
   const open = ['ready', 'claimed'].includes(step.status);
   const parts = [
     h('h1', step.name),
@@ -94,6 +112,7 @@ export async function taskView(id) {
       try { await api(`tasks/${id}/claim`, { method: 'POST' }); await reload(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
     } }, tr('Nhận xử lý', 'Claim'))));
   }
+  if (open && step.unit && hasRole('leader')) parts.push(await assignForm(step, reload));
   if (open) {
     const schema = step.form_schema || { type: 'object', properties: {} };
     const { fields, read } = schemaFields(schema);
@@ -120,6 +139,7 @@ export async function taskView(id) {
 }
 
 export async function notificationsView() {
+  const render = page();
   render(h('h1', tr('Thông báo', 'Notifications')), loading());
   const items = await apiAll('notifications', {}, 3);
   const messages = h('div');
@@ -128,7 +148,7 @@ export async function notificationsView() {
     [tr('Nội dung', 'Text'), (n) => h('span', { class: n.read_at ? null : 'mf-unread' }, n.text)],
     [tr('Hồ sơ', 'Dossier'), (n) => (n.dossier_id ? h('a', { href: `#/dossiers/${n.dossier_id}` }, `#${n.dossier_id}`) : '')],
     ['', (n) => (n.read_at ? tr('Đã đọc', 'Read') : h('button.mf-secondary', { type: 'button', onclick: async () => {
-      try { await api(`notifications/${n.id}/read`, { method: 'POST' }); await notificationsView(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+      try { await api(`notifications/${n.id}/read`, { method: 'POST' }); if (render.live()) await notificationsView(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
     } }, tr('Đánh dấu đã đọc', 'Mark read')))],
   ], items, { empty: tr('Không có thông báo.', 'No notifications.') })));
 }
@@ -147,6 +167,7 @@ export async function openHtml(path, messages, asFormat = true) {
 }
 
 export async function receptionView() {
+  const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), loading());
   const [entries, lookup] = await Promise.all([apiAll('procedures'), hasPath('/api/v1/public/dossiers/{code}', 'get')]);
