@@ -22,10 +22,8 @@ from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.org.models import Officer
-from app.org.service import descendant_agency_ids
 from app.tasks.models import OPEN_STATUSES, Step
 
-READ_ALL_ROLES = ("admin", "auditor")
 ACTING_ROLES = ("officer", "leader", "clerk")
 
 
@@ -37,20 +35,18 @@ def unit_ids(officer: Officer) -> set[int]:
 
 
 def reads_all(officer: Officer) -> bool:
-    return officer.has_role(*READ_ALL_ROLES)
+    from app.auth import scope
+
+    return scope.reads_all(officer)
 
 
 def visibility(*, session: Session, officer: Officer) -> tuple[set[int], set[int]] | None:
     """What ``officer`` may read: (agencies, with those below them; units whose steps they work). None: all."""
+    from app.auth import scope
+
     if reads_all(officer):
         return None
-    roots = {unit.agency_id for unit in officer.units}
-    if officer.agency_id is not None:
-        roots.add(officer.agency_id)
-    agencies: set[int] = set()
-    for root in roots:
-        agencies |= descendant_agency_ids(session=session, agency_id=root)
-    return agencies, unit_ids(officer)
+    return scope.agency_ids(session=session, officer=officer), unit_ids(officer)
 
 
 def check_can_read(officer: Officer, dossier: Dossier, session: Session) -> None:

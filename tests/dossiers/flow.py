@@ -77,6 +77,19 @@ class Flow:
         step = self.current(dossier_id, spec_id)
         return self.complete(step["id"], ACTOR[spec_id], FORWARD[spec_id])
 
+    def publish_diagram(self, path: Any, key: str, *, admin: dict[str, str], agency_id: int, unit_code: str,
+                        decision_number: str = "1/QĐ") -> None:
+        """Upload, submit and publish a test diagram with every step (no lanes: lane ``*``) bound to one unit."""
+        up = self.client.post(f"/api/v1/process-definitions?agency_id={agency_id}", data=path.read_bytes(),
+                              headers={**admin, "Content-Type": "application/xml"})
+        assert up.status_code == 201, up.get_json()
+        assert self.client.post(f"/api/v1/process-definitions/{key}/versions/1/submit",
+                                headers=admin).status_code == 200
+        pub = self.client.post(f"/api/v1/process-definitions/{key}/versions/1/publish", headers=admin,
+                               json={"decision_number": decision_number, "decision_date": "2026-03-01",
+                                     "lane_bindings": {"*": unit_code}})
+        assert pub.status_code == 200, pub.get_json()
+
     def run_to_end(self, dossier_id: int) -> None:
         for spec_id in FORWARD:
             self.forward(dossier_id, spec_id)

@@ -16,15 +16,7 @@ def test_due_boundary_timer_cancels_the_step_and_opens_the_escalation(flow, auth
     admin = auth.headers("admin")
     with app.app_context():
         agency_id = db.session.query(Agency).filter_by(code="NA-HN").one().id
-    up = flow.client.post(f"/api/v1/process-definitions?agency_id={agency_id}", data=DIAGRAM.read_bytes(),
-                          headers={**admin, "Content-Type": "application/xml"})
-    assert up.status_code == 201, up.get_json()
-    assert flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/submit",
-                            headers=admin).status_code == 200
-    pub = flow.client.post("/api/v1/process-definitions/boundary_timers/versions/1/publish", headers=admin,
-                           json={"decision_number": "1/QĐ", "decision_date": "2026-03-01",
-                                 "lane_bindings": {"*": "NA-HN-KTHTDT"}})  # the diagram has no lanes
-    assert pub.status_code == 200, pub.get_json()
+    flow.publish_diagram(DIAGRAM, "boundary_timers", admin=admin, agency_id=agency_id, unit_code="NA-HN-KTHTDT")
     receipt = flow.start("boundary_timers")
     with app.app_context():
         dossier = db.session.get(Dossier, receipt["id"])

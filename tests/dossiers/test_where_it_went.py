@@ -38,14 +38,8 @@ def test_parallel_branches_the_other_branch_stays_in_next_steps(flow, auth, app)
     admin = auth.headers("admin")
     with app.app_context():
         agency_id = db.session.query(Agency).filter_by(code="NA-HN").one().id
-    up = flow.client.post(f"/api/v1/process-definitions?agency_id={agency_id}", data=PARALLEL.read_bytes(),
-                          headers={**admin, "Content-Type": "application/xml"})
-    assert up.status_code == 201, up.get_json()
-    assert flow.client.post("/api/v1/process-definitions/parallel/versions/1/submit", headers=admin).status_code == 200
-    pub = flow.client.post("/api/v1/process-definitions/parallel/versions/1/publish", headers=admin,
-                           json={"decision_number": "2/QĐ", "decision_date": "2026-03-01",
-                                 "lane_bindings": {"*": "NA-HN-TTPVHCC-MC"}})
-    assert pub.status_code == 200, pub.get_json()
+    flow.publish_diagram(PARALLEL, "parallel", admin=admin, agency_id=agency_id, unit_code="NA-HN-TTPVHCC-MC",
+                         decision_number="2/QĐ")
     receipt = flow.start("parallel")
     first = {s["spec_id"]: s for s in receipt["current_steps"]}
     assert set(first) == {"check_a", "check_b"}
