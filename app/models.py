@@ -16,6 +16,7 @@ MODEL_MODULES = (
     "app.notifications.models",
     "app.deadlines.models",
     "app.reports.models",
+    "app.cache_versions",
 )
 
 

@@ -64,10 +64,14 @@ def migrated_database(database_url: str) -> str:
 
 
 def _empty_all_tables() -> None:
+    from app.calendar.service import clear_cache
     from app.dossiers.service import forget_published_versions
+    from app.org.tree import forget_cached
 
     # the next test reuses ids (and the frozen clock, publication times): drop what the process kept of them
     forget_published_versions()
+    forget_cached()
+    clear_cache()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))

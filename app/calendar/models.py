@@ -6,8 +6,8 @@
 - ``CalendarSettings``: optional per-agency office sessions, reception cut-off and completion rule; an
   agency without a row inherits its parent's, and the root falls back to the defaults of
   :mod:`app.calendar.model` (Mon–Fri 07:00–11:30, 13:30–17:00; 15:00; ``"session"``).
-- ``CalendarVersion``: a single row bumped on every change, so each process's calendar cache is checked
-  with one cheap read per call (see :mod:`app.calendar.service`).
+Every change bumps the calendar token of :mod:`app.cache_versions`, so each process's calendar cache is
+checked with one cheap read per request (see :mod:`app.calendar.service`).
 """
 from __future__ import annotations
 
@@ -55,14 +55,3 @@ class CalendarSettings(db.Model):
     reception_cutoff: Mapped[str | None] = mapped_column(String(5))
     completion_rule: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class CalendarVersion(db.Model):
-    """One row (id 1) whose ``version`` grows on every override or settings change."""
-
-    __tablename__ = "calendar_version"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, default=0)
-    #: Random on every change: a cache key that cannot repeat even if the table is emptied and refilled.
-    token: Mapped[str] = mapped_column(String(32))

@@ -7,25 +7,25 @@ Rules:
   Every deadline computation (dossiers, steps, reports) should get its calendar here.
 - **Inheritance**: overrides and settings of an agency's ancestors apply to it (a province's day off applies
   to its communes); the nearest agency wins, national rows (``agency_id`` NULL) lose to every agency.
-- **Cache**: built calendars are kept in this process, keyed by the ``calendar_version`` token, the agency's
-  chain of ancestors and the years. Every override/settings change writes a new token, so each call costs
-  one small read (plus the identity-mapped agency chain) and a change is seen by every process at once.
+- **Cache**: built calendars are kept in this process, keyed by the calendar and organisation tokens of
+  :mod:`app.cache_versions`, the agency and the years. Every override/settings change writes a new calendar
+  token and every agency change a new organisation token (an agency inherits its ancestors' days), so a
+  request pays one small read of the tokens and a change is seen by every process at once.
 - Services flush, never commit; time comes in as ``now``.
 """
 from __future__ import annotations
 
 import json
 import threading
-import uuid
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import holidays as holidays_pkg
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app import cache_versions
 from app.calendar import durations
 from app.calendar.model import (
     COMPLETION_RULES,
@@ -40,7 +40,6 @@ from app.calendar.models import (
     OVERRIDE_KINDS,
     CalendarOverride,
     CalendarSettings,
-    CalendarVersion,
 )
 from app.calendar.working_time import (
     add_working_time,
@@ -49,7 +48,6 @@ from app.calendar.working_time import (
 )
 from app.errors import Conflict, NotFound, Unprocessable
 from app.org.tree import agency_edges
-from app.request_cache import forget, memo
 
 NATIONAL_OVERRIDES_FILE = Path(__file__).with_name("national_overrides.json")
 #: Years the API accepts (the ``holidays`` package and the decisions we know of cover these).
@@ -59,28 +57,19 @@ MAX_OVERRIDE_RANGE_DAYS = 31
 _CACHE_LIMIT = 256
 
 _cache: dict[tuple, WorkingCalendar] = {}
-TOKEN_MEMO = "calendar.token"
 _cache_lock = threading.Lock()
 
 
 # --- version token ----------------------------------------------------------------------------------------
 
 def calendar_token(*, session: Session) -> str | None:
-    """The current cache token (None before any change was ever made), read once per request."""
-    return memo(TOKEN_MEMO, lambda: session.scalar(select(CalendarVersion.token).where(CalendarVersion.id == 1)))
+    """The current calendar token (None before any change was ever made), read once per request."""
+    return cache_versions.token_of(session, cache_versions.CALENDAR)
 
 
 def bump_version(*, session: Session) -> None:
     """Invalidate every process's cached calendars: write a new token (insert-or-update, race-free)."""
-    forget(TOKEN_MEMO)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    token = uuid.uuid4().hex
-    stmt = insert(CalendarVersion).values(id=1, version=1, token=token)
-    stmt = stmt.on_conflict_do_update(index_elements=[CalendarVersion.id],
-                                      set_={"version": CalendarVersion.version + 1, "token": token})
-    session.execute(stmt)
-    session.flush()
+    cache_versions.bump(session, cache_versions.CALENDAR)
 
 
 def clear_cache() -> None:
@@ -153,12 +142,14 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
     year = around.astimezone(timezone_of(tz)).year
     check_year(year, field="start")
     token = calendar_token(session=session)
-    chain = agency_chain(session=session, agency_id=agency_id) if agency_id is not None else ()
-    key = (token, chain, year, tz)
+    org_token = cache_versions.token_of(session, cache_versions.ORGANISATION)
+    # without an organisation token the agency tree may have changed unseen: the chain is read every time
+    key = (token, org_token, agency_id, year, tz) if org_token is not None else None
     with _cache_lock:
-        cached = _cache.get(key)
+        cached = _cache.get(key) if key is not None else None
     if cached is not None:
         return cached
+    chain = agency_chain(session=session, agency_id=agency_id) if agency_id is not None else ()
     first, last = year - 1, year + 2
     overrides = _effective_overrides(session, chain, date(first, 1, 1), date(last, 12, 31))
     settings = _effective_settings(session, chain)
@@ -172,8 +163,10 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
         else DEFAULT_RECEPTION_CUTOFF,
         completion_rule=settings["completion_rule"] or "session",
     )
+    if key is None:
+        return cal
     with _cache_lock:
-        if len(_cache) >= _CACHE_LIMIT or any(k[0] != token for k in _cache):
+        if len(_cache) >= _CACHE_LIMIT or any(k[:2] != key[:2] for k in _cache):
             _cache.clear()  # a new token makes every older entry useless
         _cache[key] = cal
     return cal

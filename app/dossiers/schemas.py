@@ -75,6 +75,19 @@ class OfficerRefOut(ma.Schema):
     full_name = ma.fields.String()
 
 
+class UnitOfStep(ma.fields.Nested):
+    """The step's unit from the per-process copy of the organisation (no query per step listed)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(RefOut, allow_none=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        from app.extensions import db
+        from app.org.tree import unit_refs
+
+        return None if obj.unit_id is None else unit_refs(db.session).get(obj.unit_id)
+
+
 class StepOut(ma.Schema):
     id = ma.fields.Integer()
     dossier_id = ma.fields.Integer()
@@ -84,7 +97,7 @@ class StepOut(ma.Schema):
     label = ma.fields.String(allow_none=True)
     form = ma.fields.String(allow_none=True)
     lane_id = ma.fields.String(allow_none=True)
-    unit = ma.fields.Nested(RefOut, allow_none=True)
+    unit = UnitOfStep()
     assignee = ma.fields.Nested(OfficerRefOut, allow_none=True)
     status = ma.fields.String()
     started_at = LocalDateTime()

@@ -359,16 +359,18 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
         step.result = classify_completion(cal, step.due_at, now)
     deadlines.on_step_completed(session=session, dossier=dossier, step=step, now=now, cal=cal)
     save_workflow(dossier, wf)
+    finished = engine.is_completed(wf)
+    # set before the projection flushes, so the dossier row is written once with its new state
+    if not finished and dossier.status in ("received", "incident"):
+        dossier.status = "processing"
+    dossier.incident = None
+    dossier.incident_step_id = None
     if known_open_steps is None:
         known_open_steps = open_steps(session, dossier.id)
     created = project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step,
                             returned_reason=returned_reason, cal=cal, known_open_steps=known_open_steps)
-    if engine.is_completed(wf):
+    if finished:
         _finish(session, dossier, now, cal)
-    elif dossier.status in ("received", "incident"):
-        dossier.status = "processing"
-    dossier.incident = None
-    dossier.incident_step_id = None
     session.flush()
     return [row for row in known_open_steps if row.status in OPEN_STATUSES] + created
 

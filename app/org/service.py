@@ -121,6 +121,7 @@ def update_unit(*, session: Session, unit_id: int, unit_in: dict[str, Any]) -> U
     for key, value in unit_in.items():
         setattr(unit, key, value)
     session.flush()
+    tree_changed()
     return unit
 
 
