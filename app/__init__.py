@@ -75,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
 
     import_all()
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())
+    database.use_sqlite_write_gate(app)
     db.init_app(app)
     database.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"),

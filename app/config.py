@@ -14,6 +14,7 @@
 | ``LOG_LEVEL`` | ``INFO`` | |
 | ``CORS_ORIGINS`` | empty (CORS closed) | comma-separated origins allowed to call the API from a browser |
 | ``DOSSIER_CODE_FORMAT`` | ``{agency_code}-{date:%y%m%d}-{seq:04d}`` | dossier code (Circular 04/2025: agency, receipt date, per-day sequence) |
+| ``SQLITE_WRITE_GATE`` | ``true`` | SQLite only: writers of all processes queue on ``<database>-writegate`` (``app.sqlite_gate``) |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
 ``AUTHORING_MAX_BYTES`` (2 MiB), ``AUTHORING_XLSX_MAX_UNCOMPRESSED`` (20 MiB), ``CATALOG_REVIEW_MONTHS`` (12, or
@@ -72,6 +73,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "CORS_ORIGINS": os.environ.get("CORS_ORIGINS", ""),
         "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", DEFAULTS_DOSSIER_CODE_FORMAT),
+        "SQLITE_WRITE_GATE": env_bool("SQLITE_WRITE_GATE", True),
     }
 
 

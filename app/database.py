@@ -27,6 +27,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def use_sqlite_write_gate(app: Flask) -> None:
+    """A file-based SQLite database gets connections whose writers queue on a file lock (``app.sqlite_gate``)."""
+    uri = str(app.config.get("SQLALCHEMY_DATABASE_URI", ""))
+    if not uri.startswith("sqlite") or ":memory:" in uri or not app.config.get("SQLITE_WRITE_GATE", True):
+        return
+    from app.sqlite_gate import GatedConnection
+
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})  # a copy: DEFAULTS is shared
+    options["connect_args"] = {**options.get("connect_args", {}), "factory": GatedConnection}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
 def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "sqlite" and not getattr(engine, "_motcua_configured", False):
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -319,7 +319,7 @@ def report(label: str, base: str, args: argparse.Namespace, ceiling: float, mast
         print(f"      floor, {clients} client(s): authenticated no-op {f['calls_per_s']:6.0f} calls/s  "
               f"p50 {f['p50_ms']:5.1f} ms  p99 {f['p99_ms']:5.1f} ms  -> at {per_dossier} calls a dossier "
               f"at most {f['calls_per_s'] / per_dossier:6.1f} dossiers/s (ratio {f['calls_per_s'] / per_dossier / ceiling:5.3f})")
-        if f["cpu_ms"] and r["cpu_ms"]:
+        if f["cpu_ms"] and r["cpu_ms"] and clients == max(args.clients):  # the budget needs every core busy
             print_budget(ceiling, per_dossier, r["cpu_ms"], f["cpu_ms"])
     if master:
         print(f"  worker RSS MiB before {before} after {workers_rss_mib(master)}")

@@ -353,19 +353,28 @@ def update_settings(*, session: Session, agency_id: int, settings_in: dict[str, 
 # --- national defaults (flask bootstrap) ------------------------------------------------------------------
 
 def load_national_overrides(*, session: Session, now: datetime, path: Path = NATIONAL_OVERRIDES_FILE) -> list[str]:
-    """Load the shipped national overrides that are missing (idempotent); lines to print for ``flask bootstrap``."""
+    """Load the shipped national overrides that are missing (idempotent); lines to print for ``flask bootstrap``.
+
+    A row this loader wrote earlier (no author) whose decision text the shipped file now cites differently is
+    brought up to date: a citation completed in a release reaches databases loaded before it.
+    """
     data = json.loads(path.read_text("utf-8"))
-    have = {row.day for row in session.scalars(select(CalendarOverride).where(CalendarOverride.agency_id.is_(None)))}
-    added = 0
+    have = {row.day: row for row in session.scalars(
+        select(CalendarOverride).where(CalendarOverride.agency_id.is_(None)))}
+    added = updated = 0
     for item in data.get("overrides", []):
         day = date.fromisoformat(item["day"])
-        if day in have:
-            continue
-        session.add(CalendarOverride(agency_id=None, day=day, kind=item["kind"], decision=item["decision"],
-                                     note=item.get("note"), created_by=None, created_at=now))
-        added += 1
-    if not added:
+        row = have.get(day)
+        if row is None:
+            session.add(CalendarOverride(agency_id=None, day=day, kind=item["kind"], decision=item["decision"],
+                                         note=item.get("note"), created_by=None, created_at=now))
+            added += 1
+        elif row.created_by is None and row.kind == item["kind"] and row.decision != item["decision"]:
+            row.decision = item["decision"]
+            updated += 1
+    if not added and not updated:
         return []
     session.flush()
     bump_version(session=session)
-    return [f"Loaded {added} national calendar override(s) from {path.name}."]
+    lines = [f"Loaded {added} national calendar override(s) from {path.name}."] if added else []
+    return lines + ([f"Updated the decision of {updated} shipped override(s) from {path.name}."] if updated else [])

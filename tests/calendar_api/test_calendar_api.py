@@ -76,6 +76,28 @@ def test_new_year_2026_swap_is_shipped_as_national_override(app, client, admin_h
     assert worked["2026-01-10"]["source"] == "override"
 
 
+def test_a_completed_citation_in_the_shipped_file_updates_rows_loaded_before(app, clock, tmp_path):
+    import json
+
+    from app.calendar.models import CalendarOverride
+
+    shipped = json.loads(service.NATIONAL_OVERRIDES_FILE.read_text("utf-8"))
+    assert all("12729/VPCP-KGVX" in item["decision"] for item in shipped["overrides"])
+    older = {"overrides": [{**item, "decision": "Bộ Nội vụ: số văn bản cần bổ sung"} for item in shipped["overrides"]]}
+    older_file = tmp_path / "older.json"
+    older_file.write_text(json.dumps(older, ensure_ascii=False), "utf-8")
+    with app.app_context():
+        service.load_national_overrides(session=db.session, now=clock.now(), path=older_file)
+        token = service.calendar_token(session=db.session)
+        lines = service.load_national_overrides(session=db.session, now=clock.now())
+        db.session.commit()
+        assert lines == ["Updated the decision of 2 shipped override(s) from national_overrides.json."]
+        assert service.calendar_token(session=db.session) != token  # every process sees the new text
+        rows = db.session.query(CalendarOverride).filter(CalendarOverride.agency_id.is_(None)).all()
+        assert {row.decision for row in rows} == {item["decision"] for item in shipped["overrides"]}
+        assert service.load_national_overrides(session=db.session, now=clock.now()) == []
+
+
 @pytest.mark.parametrize("duration", ["P1Y", "P1M", "-P1D", "PT-4H", "abc", "P", "1D", "P9999D", ""])
 def test_due_date_refuses_bad_durations(client, admin_headers, duration):
     response = _due(client, admin_headers, start="2026-03-02T08:00:00+07:00", duration=duration)

@@ -309,6 +309,10 @@ def test_leader_assigns_a_step_and_an_officer_sees_the_dossier_diagram(server, b
     find(browser, "#assign").click()
     WebDriverWait(browser, TIMEOUT).until(ec.staleness_of(form))  # the page re-renders once assigned
     wait_text(browser, "#mf-view .mf-card", "Lương Văn Tùng")
+    # the step is now the officer's: the leader is told who has it and offered release, not forms the API refuses
+    assert "Lương Văn Tùng" in wait(browser, "#claimed-by-other").text
+    assert find(browser, "#unclaim")
+    assert not browser.find_elements("css selector", "#complete-form, #return-form")
     shot(browser, "22-leader-assigned")
     assigned = call_api(server, "GET", f"tasks/{step['id']}", token=token(server, "cb.snv.xdcq.chuyenvien"))
     assert (assigned["status"], assigned["assignee"]["username"]) == ("claimed", "cb.snv.xdcq.chuyenvien")
@@ -319,6 +323,41 @@ def test_leader_assigns_a_step_and_an_officer_sees_the_dossier_diagram(server, b
     assert "mf-current" in find(browser, '.djs-element[data-element-id="Step_3"]').get_attribute("class")
     assert not browser.find_elements("css selector", "#dossier-diagram .mf-problem")
     shot(browser, "23-officer-dossier-diagram")
+
+
+def test_reception_step_takes_documents_as_rows_not_json(server, browser):
+    from selenium.webdriver.support.ui import Select
+    receipt = call_api(server, "POST", f"procedures/{KEY}/dossiers", {
+        "applicant": {"name": "Phạm Văn Đức"}, "documents": [{"name": "Tờ trình"}], "data": {}},
+        token=token(server, "cb.ttpvhcc.snv"))
+    step = call_api(server, "GET", f"dossiers/{receipt['id']}", token=token(server, "cb.ttpvhcc.snv"))["current_steps"][0]
+    login(browser, server, "cb.ttpvhcc.snv")
+    go(browser, server, f"#/tasks/{step['id']}")
+    form = wait(browser, "#complete-form")
+    assert not form.find_elements("css selector", 'textarea[name="documents_received"]')  # no JSON to type
+    set_input(form.find_element("name", "applicant_name"), "Phạm Văn Đức")
+    set_input(form.find_element("name", "id_number"), "012345678902")
+    set_input(form.find_element("name", "documents_received.0.copies"), "2")
+    find(browser, "#complete").click()  # the first row has no name: the API's error lands on that cell
+    wait(browser, '#complete-form .mf-field-error[data-error-for="documents_received.0.name"]')
+    shot(browser, "24-rows-field-error")
+    set_input(form.find_element("name", "documents_received.0.name"), "Tờ trình thành lập đội")
+    Select(form.find_element("name", "documents_received.0.copy_kind")).select_by_value("ban_chinh")
+    find(browser, 'button[data-add-row="documents_received"]').click()
+    set_input(form.find_element("name", "documents_received.1.name"), "Danh sách đội viên")
+    find(browser, 'button[data-add-row="documents_received"]').click()
+    set_input(form.find_element("name", "documents_received.2.name"), "Bản nháp bỏ đi")
+    form.find_elements("css selector", 'button[data-remove-row="documents_received"]')[1].click()  # the middle row
+    assert form.find_element("name", "documents_received.1.name").get_attribute("value") == "Bản nháp bỏ đi"
+    set_input(form.find_element("name", "documents_received.1.name"), "Danh sách đội viên")
+    set_input(form.find_element("name", "documents_received.1.copies"), "1")
+    shot(browser, "25-rows-filled")
+    find(browser, "#complete").click()
+    wait(browser, "#task-done")
+    done = call_api(server, "GET", f"tasks/{step['id']}", token=token(server, "cb.ttpvhcc.snv"))
+    assert done["data"]["documents_received"] == [
+        {"name": "Tờ trình thành lập đội", "copy_kind": "ban_chinh", "copies": 2},
+        {"name": "Danh sách đội viên", "copies": 1}]
 
 
 def test_editor_page_without_bpmn_js(server, browser, monkeypatch):

@@ -23,15 +23,7 @@ def test_the_scheduler_fires_a_boundary_timer_once_and_cancels_the_interrupted_s
     admin = auth.headers("admin")
     with dl.app.app_context():
         agency_id = db.session.query(Agency).filter_by(code="NA-HN").one().id
-    up = dl.client.post(f"/api/v1/process-definitions?agency_id={agency_id}", data=DIAGRAM.read_bytes(),
-                        headers={**admin, "Content-Type": "application/xml"})
-    assert up.status_code == 201, up.get_json()
-    assert dl.client.post("/api/v1/process-definitions/boundary_timers/versions/1/submit",
-                          headers=admin).status_code == 200
-    pub = dl.client.post("/api/v1/process-definitions/boundary_timers/versions/1/publish", headers=admin,
-                         json={"decision_number": "1/QĐ", "decision_date": "2026-03-01",
-                               "lane_bindings": {"*": "NA-HN-TTPVHCC-MC"}})
-    assert pub.status_code == 200, pub.get_json()
+    dl.publish_diagram(DIAGRAM, "boundary_timers", admin=admin, agency_id=agency_id, unit_code="NA-HN-TTPVHCC-MC")
     dossier_id = dl.start("boundary_timers")["id"]
     timers = [row for row in _pending(dl, dossier_id) if row.kind == "bpmn_timer"]
     assert [row.due_at for row in timers] == [dl.clock.now() + timedelta(minutes=2)]

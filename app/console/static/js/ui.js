@@ -168,6 +168,12 @@ export function bindDraft(form, key) {
   if (saved) {
     try {
       const values = JSON.parse(saved);
+      // rows a generated form adds on demand ("documents_received.2.name"): make room before restoring
+      for (const name of Object.keys(values)) {
+        const m = name.match(/^(.*)\.(\d+)\.[^.]+$/);
+        const holder = m ? form.querySelector(`[data-rows="${CSS.escape(m[1])}"]`) : null;
+        if (holder && holder.ensureRows) holder.ensureRows(Number(m[2]) + 1);
+      }
       form.querySelectorAll('[name]').forEach((el) => {
         if (!(el.name in values)) return;
         if (el.type === 'checkbox') el.checked = !!values[el.name]; else el.value = values[el.name];

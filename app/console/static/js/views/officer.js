@@ -1,5 +1,5 @@
 // Officers and clerks: inbox, a step with its generated form, reception, notifications.
-import { api, apiAll, clockOffset, hasPath, hasRole, openapi } from '../api.js';
+import { api, apiAll, clockOffset, hasPath, hasRole, officer, openapi } from '../api.js';
 import { tr } from '../i18n.js';
 import { resolveRef, schemaFields } from '../jsonform.js';
 import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
@@ -113,7 +113,19 @@ export async function taskView(id) {
     } }, tr('Nhận xử lý', 'Claim'))));
   }
   if (open && step.unit && hasRole('leader')) parts.push(await assignForm(step, reload));
-  if (open) {
+  // a step someone else took is theirs to complete (the API answers step_claimed): say who, offer no forms
+  const me = officer();
+  const takenByOther = step.status === 'claimed' && step.assignee && (!me || step.assignee.id !== me.id);
+  if (takenByOther) {
+    parts.push(h('p.mf-help', { id: 'claimed-by-other' },
+      tr(`Bước này đang do ${step.assignee.full_name} xử lý.`, `${step.assignee.full_name} is working on this step.`)));
+    if (hasRole('leader')) {
+      parts.push(h('div.mf-actions', h('button.mf-secondary', { type: 'button', id: 'unclaim', onclick: async () => {
+        try { await api(`tasks/${id}/unclaim`, { method: 'POST' }); await reload(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+      } }, tr('Trả bước về hàng chờ', 'Release the step'))));
+    }
+    parts.push(...(await optionalActions(step, messages)));
+  } else if (open) {
     const schema = step.form_schema || { type: 'object', properties: {} };
     const { fields, read } = schemaFields(schema);
     const form = h('form.mf-form.mf-card', { id: 'complete-form' },
