@@ -66,7 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import database, errors, request_cache, security_headers
+    from app import database, errors, request_cache, security_headers, warm_heap
     from app.api import ProblemApi
     from app.auth import guard
     from app.clock import SystemClock
@@ -90,6 +90,7 @@ def _init_extensions(app: Flask) -> None:
     request_cache.init_app(app)
     guard.init_app(app)
     security_headers.init_app(app)
+    warm_heap.init_app(app)
 
 
 def _configure_docs(app: Flask) -> None:

@@ -15,6 +15,7 @@
 | ``CORS_ORIGINS`` | empty (CORS closed) | comma-separated origins allowed to call the API from a browser |
 | ``DOSSIER_CODE_FORMAT`` | ``{agency_code}-{date:%y%m%d}-{seq:04d}`` | dossier code (Circular 04/2025: agency, receipt date, per-day sequence) |
 | ``SQLITE_WRITE_GATE`` | ``true`` | SQLite only: writers of all processes queue on ``<database>-writegate`` (``app.sqlite_gate``) |
+| ``GC_FREEZE_AFTER_REQUESTS`` | ``100`` | after this many requests a process freezes its warm heap (``app.warm_heap``); 0: never |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
 ``AUTHORING_MAX_BYTES`` (2 MiB), ``AUTHORING_XLSX_MAX_UNCOMPRESSED`` (20 MiB), ``CATALOG_REVIEW_MONTHS`` (12, or
@@ -74,6 +75,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "CORS_ORIGINS": os.environ.get("CORS_ORIGINS", ""),
         "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", DEFAULTS_DOSSIER_CODE_FORMAT),
         "SQLITE_WRITE_GATE": env_bool("SQLITE_WRITE_GATE", True),
+        "GC_FREEZE_AFTER_REQUESTS": int(os.environ.get("GC_FREEZE_AFTER_REQUESTS", 100)),
     }
 
 
@@ -102,4 +104,5 @@ DEFAULTS: dict[str, Any] = {
     "AUTHORING_MAX_BYTES": 2 * 1024 * 1024,
     "AUTHORING_XLSX_MAX_UNCOMPRESSED": 20 * 1024 * 1024,
     "CATALOG_REVIEW_MONTHS": 12,
+    "GC_FREEZE_AFTER_REQUESTS": 0,  # a served process sets it (from_environment); test apps never freeze
 }

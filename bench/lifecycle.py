@@ -420,7 +420,8 @@ def main() -> None:
     parser.add_argument("--url", help="a running server (demo data loaded); default: start gunicorn ourselves")
     parser.add_argument("--dossiers", type=int, default=20, help="dossiers per run (default 20)")
     parser.add_argument("--clients", default="1,8", help="concurrent clients, comma separated (default 1,8)")
-    parser.add_argument("--warmup", type=int, default=16, help="unmeasured dossiers first (default 16)")
+    parser.add_argument("--warmup", type=int, default=64,
+                        help="unmeasured dossiers first (default 64: every worker warm, its heap frozen)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers when we start it (default 4)")
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", DEMO_PASSWORD))
     parser.add_argument("--read-between", action="store_true",
