@@ -70,7 +70,10 @@ os.register_at_fork(after_in_child=_gates.clear)  # a forked worker starts with 
 
 
 def gate_for(database: str) -> _Gate | None:
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
+    """The gate of a database file (None for an in-memory database); a ``file:`` URI names its file too."""
+    if database.startswith("file:"):
+        database = database[5:].split("?", 1)[0]
+    if not database or database == ":memory:" or "mode=memory" in database:
         return None
     path = os.path.abspath(database) + "-writegate"
     with _gates_lock:

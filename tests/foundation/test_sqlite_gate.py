@@ -129,3 +129,10 @@ def test_the_service_uses_the_gate_on_a_sqlite_file_only(app):
             assert isinstance(raw.dbapi_connection, expected)
         finally:
             raw.close()
+
+
+def test_a_file_uri_names_the_same_gate_and_memory_has_none(tmp_path):
+    path = tmp_path / "uri.sqlite3"
+    assert sqlite_gate.gate_for(f"file:{path}?mode=rwc") is sqlite_gate.gate_for(str(path))
+    assert sqlite_gate.gate_for(":memory:") is None
+    assert sqlite_gate.gate_for("file::memory:?cache=shared") is None

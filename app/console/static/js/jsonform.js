@@ -23,10 +23,13 @@ function rowsControl(name, prop) {
   // required fields first (a document's name before its copies), then the schema's order
   const itemProps = Object.entries(prop.items.properties).sort(([a], [b]) => itemRequired.has(b) - itemRequired.has(a));
   const body = h('div.mf-rows-body');
-  const renumber = () => [...body.children].forEach((row, i) => row.querySelectorAll('[data-key]').forEach((el) => {
-    el.name = `${name}.${i}.${el.dataset.key}`;
-    el.closest('.mf-field').dataset.field = el.name;
-  }));
+  const renumber = () => {
+    [...body.children].forEach((row, i) => row.querySelectorAll('[data-key]').forEach((el) => {
+      el.name = `${name}.${i}.${el.dataset.key}`;
+      el.closest('.mf-field').dataset.field = el.name;
+    }));
+    body.dispatchEvent(new Event('change', { bubbles: true })); // the draft forgets the removed row
+  };
   const addRow = () => {
     const i = body.children.length;
     const cells = itemProps.map(([key, p]) => {
