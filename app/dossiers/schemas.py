@@ -85,7 +85,9 @@ class UnitOfStep(ma.fields.Nested):
         from app.extensions import db
         from app.org.tree import unit_refs
 
-        return None if obj.unit_id is None else unit_refs(db.session).get(obj.unit_id)
+        if obj.unit_id is None:
+            return None
+        return unit_refs(db.session).get(obj.unit_id) or obj.unit  # a unit unknown to the copy: read it
 
 
 class StepOut(ma.Schema):
