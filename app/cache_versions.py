@@ -15,9 +15,8 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, String, event
+from sqlalchemy import Integer, String, event, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.extensions import db
@@ -42,22 +41,22 @@ class CacheVersion(db.Model):
 def token_of(session: Session, kind: int) -> str | None:
     """The current token of ``kind`` (None before any change was recorded); all kinds read once per request."""
     tokens = memo(_MEMO, lambda: {row.id: row.token for row in session.execute(
-        CacheVersion.__table__.select().with_only_columns(CacheVersion.id, CacheVersion.token))})
+        select(CacheVersion.id, CacheVersion.token))})
     return tokens.get(kind)
 
 
-def _upsert(connection: Connection, kind: int) -> None:
+def bump(session: Session, kind: int) -> None:
+    """Invalidate every process's cache of ``kind``: a new token, written in the caller's transaction.
+
+    Through the session's connection, so it also works from inside a flush (:func:`_organisation_changed`).
+    """
+    forget(_MEMO)
+    connection = session.connection()
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     token = uuid.uuid4().hex
     stmt = insert(CacheVersion).values(id=kind, version=1, token=token)
     connection.execute(stmt.on_conflict_do_update(index_elements=[CacheVersion.id],
                                                   set_={"version": CacheVersion.version + 1, "token": token}))
-
-
-def bump(session: Session, kind: int) -> None:
-    """Invalidate every process's cache of ``kind``: a new token, written in the caller's transaction."""
-    forget(_MEMO)
-    _upsert(session.connection(), kind)
 
 
 @event.listens_for(Session, "after_flush")
@@ -67,6 +66,5 @@ def _organisation_changed(session: Session, _context: object) -> None:
 
     for group in (session.new, session.dirty, session.deleted):  # still the pre-flush sets here
         if any(isinstance(obj, (Agency, Unit)) for obj in group):
-            forget(_MEMO)
-            _upsert(session.connection(), ORGANISATION)
+            bump(session, ORGANISATION)
             return
