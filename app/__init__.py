@@ -66,9 +66,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from app import database, errors, request_cache, security_headers, warm_heap
+    from app import database, errors, json_limits, request_cache, security_headers, warm_heap
     from app.api import ProblemApi
-    from app.auth import guard
+    from app.auth import guard, passwords
     from app.clock import SystemClock
     from app.extensions import db, migrate
     from app.models import import_all
@@ -88,7 +88,9 @@ def _init_extensions(app: Flask) -> None:
     api.spec.options["security"] = [{"bearerAuth": []}, {"apiKey": []}]
     errors.init_app(app)
     request_cache.init_app(app)
+    json_limits.init_app(app)
     guard.init_app(app)
+    passwords.set_concurrency(int(app.config["PASSWORD_HASH_CONCURRENCY"]))
     security_headers.init_app(app)
     warm_heap.init_app(app)
 

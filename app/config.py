@@ -15,12 +15,14 @@
 | ``CORS_ORIGINS`` | empty (CORS closed) | comma-separated origins allowed to call the API from a browser |
 | ``DOSSIER_CODE_FORMAT`` | ``{agency_code}-{date:%y%m%d}-{seq:04d}`` | dossier code (Circular 04/2025: agency, receipt date, per-day sequence) |
 | ``SQLITE_WRITE_GATE`` | ``true`` | SQLite only: writers of all processes queue on ``<database>-writegate`` (``app.sqlite_gate``) |
+| ``PASSWORD_HASH_CONCURRENCY`` | ``2`` | argon2 hashes one process runs at once (a login waiting > 5 s is a 503) |
 | ``GC_FREEZE_AFTER_REQUESTS`` | ``100`` | after this many requests a process freezes its warm heap (``app.warm_heap``); 0: never |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
 ``AUTHORING_MAX_BYTES`` (2 MiB), ``AUTHORING_XLSX_MAX_UNCOMPRESSED`` (20 MiB), ``CATALOG_REVIEW_MONTHS`` (12, or
 ``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15), ``REPORT_MAX_DAYS`` (731),
-``DUE_SOON_FRACTION`` (0.25), ``ESCALATION_DELAYS`` (``PT4H``, ``P1D``), ``THROTTLE_*`` (login and lookup limits).
+``DUE_SOON_FRACTION`` (0.25), ``ESCALATION_DELAYS`` (``PT4H``, ``P1D``), ``THROTTLE_*`` (login and lookup limits),
+``JSON_MAX_DEPTH`` (32: deeper JSON bodies are a 422).
 Read from the environment by the modules that use them: ``METRICS_TOKEN``, ``METRICS_ALLOW_FROM``,
 ``PROMETHEUS_MULTIPROC_DIR`` (see ``app/metrics``).
 """
@@ -76,6 +78,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "DOSSIER_CODE_FORMAT": os.environ.get("DOSSIER_CODE_FORMAT", DEFAULTS_DOSSIER_CODE_FORMAT),
         "SQLITE_WRITE_GATE": env_bool("SQLITE_WRITE_GATE", True),
         "GC_FREEZE_AFTER_REQUESTS": int(os.environ.get("GC_FREEZE_AFTER_REQUESTS", 100)),
+        "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", 2)),
     }
 
 
@@ -105,4 +108,6 @@ DEFAULTS: dict[str, Any] = {
     "AUTHORING_XLSX_MAX_UNCOMPRESSED": 20 * 1024 * 1024,
     "CATALOG_REVIEW_MONTHS": 12,
     "GC_FREEZE_AFTER_REQUESTS": 0,  # a served process sets it (from_environment); test apps never freeze
+    "PASSWORD_HASH_CONCURRENCY": 2,
+    "JSON_MAX_DEPTH": 32,
 }

@@ -80,6 +80,10 @@ class TooManyRequests(DomainError):
     status, code = 429, "too_many_requests"
 
 
+class ServiceUnavailable(DomainError):
+    status, code = 503, "service_unavailable"
+
+
 def problem(status: int, code: str, detail: str | None = None, *, errors: Any = None,
             headers: dict[str, str] | None = None, **extra: Any) -> Response:
     """Build a problem+json response."""

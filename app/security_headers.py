@@ -9,8 +9,11 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: Pages run scripts from files only (no inline ``<script>``, ``on…=`` attribute or ``javascript:`` URL;
+#: tests/foundation/test_inline_scripts.py scans for them). Inline styles stay allowed: the printable forms
+#: carry their ``<style>``, and bpmn-js and Swagger UI set ``style`` attributes as they draw.
 PAGE_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+            "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 
 
 def add_security_headers(response: Response) -> Response:

@@ -143,7 +143,7 @@ def _authenticate_strict() -> None:
     now = utcnow()
     if kind == "bearer":
         officer, session_id = service.officer_for_access_token(
-            session=db.session, token=value, secret=current_app.config["SECRET_KEY"], now=now)
+            session=db.session, token=value, secret=current_app.config["SECRET_KEY"], now=now, max_ttl=access_ttl())
         g.session_id = session_id
     else:
         officer = service.officer_for_api_key(session=db.session, plain=value, now=now)

@@ -23,12 +23,24 @@ class AuthSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     client_address: Mapped[str | None] = mapped_column(String(64))
+    #: The account's ``token_version`` at login: a password change, reset or disabling ends the refresh too.
+    token_version: Mapped[int] = mapped_column(Integer, default=1)
 
     officer: Mapped[Officer] = relationship()
 
 
+class RetiredRefreshToken(db.Model):
+    """A refresh token already rotated away. Seen again, it was copied: its whole login is ended."""
+
+    __tablename__ = "retired_refresh_tokens"
+
+    refresh_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True)
+    retired_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ApiKey(db.Model):
-    """A long-lived key an integration uses instead of a password; it acts as its officer."""
+    """A key an integration uses instead of a password; it acts as its officer, within ``roles``, until expiry."""
 
     __tablename__ = "api_keys"
 
@@ -40,8 +52,15 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Space-separated roles the key may use (of its officer's); None: all of the officer's roles.
+    roles: Mapped[str | None] = mapped_column(String(128))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     officer: Mapped[Officer] = relationship()
+
+    @property
+    def role_list(self) -> list[str] | None:
+        return self.roles.split() if self.roles is not None else None
 
 
 class ThrottleEvent(db.Model):

@@ -85,6 +85,8 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     # officers and clerks too: the diagram of their dossiers' procedure (scope: versions dossiers run on)
     "definitions.VersionBpmn": {"GET": DEFINITION_READERS | CASE_READERS},
     "definitions.VersionSubmit": {"POST": DESIGNERS},
+    "definitions.VersionForms": {"GET": DEFINITION_READERS},
+    "definitions.VersionForm": {"GET": DEFINITION_READERS, "PUT": DESIGNERS, "DELETE": DESIGNERS},
     "definitions.VersionReturn": {"POST": ADMIN},
     "definitions.VersionComments": {"GET": DEFINITION_READERS, "POST": roles("admin", "designer", "leader")},
     "definitions.VersionPublish": {"POST": ADMIN},

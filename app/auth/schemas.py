@@ -6,6 +6,7 @@ from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
 from app.auth.passwords import MIN_PASSWORD_LENGTH
+from app.org.models import ROLES
 from app.org.schemas import OfficerOut
 
 
@@ -35,14 +36,28 @@ class PasswordChangeIn(StrictSchema):
 class ApiKeyIn(StrictSchema):
     name = ma.fields.String(required=True, validate=validate.Length(min=1, max=128))
     officer_id = ma.fields.Integer(required=True)
+    roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(max=len(ROLES)),
+                           metadata={"description": "Some of the officer's roles; omitted: all of them"})
+    expires_at = LocalDateTime(metadata={"description": "After this the key is refused; omitted: no expiry"})
+
+
+class ApiKeyOwnerOut(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    full_name = ma.fields.String()
+    agency_id = ma.fields.Integer(allow_none=True)
 
 
 class ApiKeyOut(ma.Schema):
     id = ma.fields.Integer()
     name = ma.fields.String()
     officer_id = ma.fields.Integer()
+    officer = ma.fields.Nested(ApiKeyOwnerOut, metadata={"description": "Whom the key acts as"})
+    roles = ma.fields.List(ma.fields.String(), attribute="role_list", allow_none=True,
+                           metadata={"description": "Roles the key may use; null: all of its officer's"})
     prefix = ma.fields.String()
     created_at = LocalDateTime()
+    expires_at = LocalDateTime(allow_none=True)
     revoked_at = LocalDateTime(allow_none=True)
     last_used_at = LocalDateTime(allow_none=True)
 

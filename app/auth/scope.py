@@ -13,11 +13,19 @@ Rules:
   a clerk receives dossiers only for procedures with a lane bound to their desk, or of an agency whose
   tree holds the desk (a commune's public-service centre receives the commune's procedures).
 - **Read-all.** Auditors, and admins, read every agency. An admin with a home agency (``officers.agency_id``)
-  is an *agency admin*: calendars, agencies and units outside that agency's tree are 404 to their changes;
+  is an *agency admin*: calendars, agencies, units, officers, API keys, dossiers and due work outside that
+  agency's tree are 404 to their changes, and what a body may grant is limited by :mod:`app.org.grants`;
   an admin without one is a system admin. (Units do not restrict admins: the demo's admin sits in a
   department's office yet administers the system.)
 - **Designers** with a home agency see and change only procedures of that agency's tree (procedures with
-  no agency: everyone); a designer without one designs for every agency (the demo's designer).
+  no agency: everyone); a designer without one designs for every agency (the demo's designer). Outside
+  the tree a procedure's URL is the same 404 as a key (or version) that does not exist, the list leaves it
+  out, an upload's ``agency_id`` is refused as an agency that does not exist (422; omitted: the home
+  agency), and an upload reusing its process id is a taken key (409 ``key_taken``, nothing said of it).
+  An agency admin reads every procedure but changes (uploads, comments, returns, publishes, abolishes)
+  only its tree's, the same 404 outside it; a designer who also leads or audits reads them all. The rule
+  is :func:`app.definitions.service.design_agency_ids`; a draft shows nowhere (catalog, public lookup,
+  dossiers) before it is published.
 - **Diagrams of dossiers.** Officers and clerks (who read no procedure under design) read the BPMN of a
   version dossiers run on (published, superseded, abolished) when they could see its dossiers: the
   procedure's agency is one of theirs, or a lane of the version is bound to one of their units. Any other
@@ -130,7 +138,9 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
                   view_args: dict[str, Any]) -> None:
     """Refuse (404/403) a request whose URL names an object outside the officer's scope."""
     if "dossier_id" in view_args:
-        _check_dossier(session, officer, view_args["dossier_id"])
+        _check_dossier(session, officer, view_args["dossier_id"], writes=method not in ("GET", "HEAD"))
+    if endpoint == "scheduler.DueWorkRetry":
+        _check_due_work(session, officer, view_args["item_id"])
     if "step_id" in view_args:
         _check_step(session, officer, view_args["step_id"])
     if "agency_id" in view_args and method not in ("GET", "HEAD"):
@@ -145,7 +155,8 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
         if endpoint == "dossiers.ProcedureDossiers":
             _check_reception_desk(session, officer, view_args["key"])
         elif endpoint.startswith("definitions."):
-            _check_designer(session, officer, view_args["key"])
+            _check_designer(session, officer, view_args["key"], writes=method not in ("GET", "HEAD"),
+                            version=view_args.get("version"))
         if endpoint == "definitions.VersionBpmn":
             _check_dossier_diagram(session, officer, view_args["key"], view_args["version"])
 
@@ -160,12 +171,45 @@ def _check_officer_visible(session: Session, officer: Officer, officer_id: int) 
         raise NotFound()
 
 
-def _check_dossier(session: Session, officer: Officer, dossier_id: int) -> None:
-    from app.dossiers.models import Dossier
+def is_agency_admin(officer: Officer) -> bool:
+    return officer.has_role("admin") and officer.agency_id is not None
 
-    dossier = keep(session.get(Dossier, dossier_id))
-    if dossier is not None and not can_read_dossier(session=session, officer=officer, dossier=dossier):
+
+def _check_dossier(session: Session, officer: Officer, dossier_id: int, *, writes: bool = False) -> None:
+    """One scoped query whether the dossier is missing or another agency's: the two 404s cost the same.
+
+    An agency admin reads every dossier but changes (retries) only those of its agencies.
+    """
+    from app.dossiers.models import Dossier
+    from app.tasks.models import Step
+
+    if reads_all(officer) and not (writes and is_agency_admin(officer)):
+        keep(session.get(Dossier, dossier_id))
+        return
+    units = unit_ids(session=session, officer=officer)
+    in_units = select(Step.id).where(Step.dossier_id == Dossier.id, Step.unit_id.in_(units)).exists()
+    dossier = keep(session.scalar(select(Dossier).where(
+        Dossier.id == dossier_id, Dossier.agency_id.in_(agency_ids(session=session, officer=officer)) | in_units)))
+    if dossier is None:
         raise _no_dossier(dossier_id)
+    memo(f"scope.can_read_dossier:{officer.id}:{dossier.id}", lambda: True)
+
+
+def _check_due_work(session: Session, officer: Officer, item_id: int) -> None:
+    """An agency admin retries the due work of its agencies' dossiers; work of no dossier is the system's."""
+    from app.scheduler.due_work_models import DueWork
+
+    if not is_agency_admin(officer):
+        return
+    item = session.get(DueWork, item_id)
+    if item is None:
+        return  # the view answers 404 as for anyone
+    try:
+        if item.dossier_id is None:
+            raise NotFound()
+        _check_dossier(session, officer, item.dossier_id, writes=True)
+    except NotFound:
+        raise NotFound() from None
 
 
 def _check_step(session: Session, officer: Officer, step_id: int) -> None:
@@ -211,18 +255,18 @@ def _check_reception_desk(session: Session, officer: Officer, key: str) -> None:
                     detail_en="Your desk does not receive dossiers of this procedure.")
 
 
-def _check_designer(session: Session, officer: Officer, key: str) -> None:
+def _check_designer(session: Session, officer: Officer, key: str, *, writes: bool, version: int | None) -> None:
+    """A procedure outside the tree the officer designs in: the view's own 404 for a missing key or version."""
     from app.definitions.models import ProcessDefinition
+    from app.definitions.service import design_agency_ids
 
-    if not officer.has_role("designer") or officer.has_role("admin", "auditor", "leader"):
-        return
-    if officer.agency_id is None:
-        return  # a designer with no home agency designs for all (as a system admin administers all)
-    definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.key == key))
-    if definition is None or definition.agency_id is None:
-        return
-    if definition.agency_id not in descendant_agency_ids(session=session, agency_id=officer.agency_id):
-        raise _no_definition(key)
+    within = design_agency_ids(session=session, officer=officer, changing=writes)
+    if within is None:
+        return  # no home agency designs for all (as a system admin administers all); readers read all
+    agency_id = session.scalar(select(ProcessDefinition.agency_id).where(ProcessDefinition.key == key))
+    if agency_id is None or agency_id in within:
+        return  # missing (the view answers 404 as for anyone) or of no agency (everyone's)
+    raise _no_definition(key) if version is None else _no_version(key, version)
 
 
 #: Versions dossiers run on (a draft or a version under review has none).

@@ -40,10 +40,16 @@ def issue_access_token(*, secret: str, claims: AccessClaims, now: datetime, ttl:
     return jwt.encode(payload, secret, algorithm=ALGORITHM)
 
 
-def read_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims:
+#: How far ahead of this process's clock another process's may be when it signs a token.
+CLOCK_LEEWAY = timedelta(seconds=60)
+
+
+def read_access_token(token: str, *, secret: str, now: datetime, max_ttl: timedelta) -> AccessClaims:
     """Verify signature, issuer, type and expiry against ``now`` (the app clock, not the OS clock).
 
-    PyJWT's own time checks read the OS clock, so they are off and expiry is checked here.
+    PyJWT's own time checks read the OS clock, so they are off and expiry is checked here. An expiry further
+    ahead than the configured lifetime allows is refused: no token outlives ``ACCESS_TOKEN_TTL``, whoever
+    signed it and whatever the setting was when it was signed.
     """
     try:
         payload = jwt.decode(token, secret, algorithms=[ALGORITHM], issuer=ISSUER,
@@ -53,8 +59,14 @@ def read_access_token(token: str, *, secret: str, now: datetime) -> AccessClaims
         raise TokenInvalid(str(exc)) from exc
     if payload.get("typ") != "access":
         raise TokenInvalid("not an access token")
-    if int(payload["exp"]) <= int(now.timestamp()):
+    try:
+        expires = int(payload["exp"])
+    except (TypeError, ValueError) as exc:
+        raise TokenInvalid("malformed expiry") from exc
+    if expires <= int(now.timestamp()):
         raise TokenExpired("expired")
+    if expires > int((now + max_ttl + CLOCK_LEEWAY).timestamp()):
+        raise TokenInvalid("expiry beyond the configured lifetime")
     try:
         return AccessClaims(int(payload["sub"]), int(payload["sid"]), int(payload["ver"]))
     except (TypeError, ValueError) as exc:

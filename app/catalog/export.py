@@ -4,9 +4,9 @@ One row per step in CSV and XLSX (the procedure's code, name, kind, agency, tota
 each row, so a spreadsheet can filter and sort); one section per procedure in HTML. Procedures are read in
 chunks of :data:`CHUNK` so a province's whole catalog never sits in memory at once.
 
-Cell text comes from designers, so it is never let to become a formula: CSV cells starting with ``= + - @``
-(or a tab / carriage return) get a leading apostrophe (OWASP "CSV injection"), and XLSX strings are
-written typed as text. HTML is escaped by Jinja's autoescape.
+Cell text comes from designers, so it is never let to become a formula (:mod:`app.text.spreadsheet`: an
+apostrophe in CSV, typed text in XLSX, also after leading spaces or line breaks). HTML is escaped by Jinja's
+autoescape.
 """
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import IO, Any
 from sqlalchemy.orm import Session
 
 from app.definitions.catalog import catalog_entry, catalog_query
+from app.text.spreadsheet import csv_text, looks_like_formula
 
 CHUNK = 200
 KIND_LABELS = {
@@ -34,7 +35,6 @@ HEADINGS = (
     "Quyết định công bố", "Ngày quyết định", "Ngày hiệu lực", "Phiên bản",
 )
 NOT_COUNTED = "Không tính thời gian"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def iter_entries(*, session: Session, agency: str | None = None) -> Iterator[dict[str, Any]]:
@@ -83,8 +83,7 @@ def _csv_cell(value: Any) -> str:
         return vn_date(value)
     if isinstance(value, float):
         return f"{value:g}"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(value) if isinstance(value, int) else csv_text(str(value))  # a number is never a formula
 
 
 def csv_chunks(entries: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -125,6 +124,7 @@ def xlsx_file(entries: Iterable[dict[str, Any]], *, title: str) -> IO[bytes]:
         if isinstance(value, str):
             written = WriteOnlyCell(sheet, value=value)
             written.data_type = "s"  # never a formula, whatever the text starts with
+            written.quotePrefix = looks_like_formula(value)  # and stays text when someone edits the cell
         else:
             written = WriteOnlyCell(sheet, value=value)
             if isinstance(value, date):

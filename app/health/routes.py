@@ -34,6 +34,7 @@ class HealthOut(ma.Schema):
 
 @blp.route("/health")
 class Health(MethodView):
+    @blp.doc(security=[])
     @blp.response(200, HealthOut)
     @blp.alt_response(503, schema=HealthOut, description="Database unavailable")
     def get(self):

@@ -89,9 +89,13 @@ class Officer(db.Model):
     units: Mapped[list[Unit]] = relationship(secondary="officer_units", order_by="Unit.code")
     role_rows: Mapped[list[OfficerRole]] = relationship(cascade="all, delete-orphan", order_by="OfficerRole.role")
 
+    #: Set for one request when an API key limited to some roles acts as this officer (never stored).
+    role_limit = None  # type: frozenset[str] | None
+
     @property
     def roles(self) -> list[str]:
-        return sorted(row.role for row in self.role_rows)
+        held = sorted(row.role for row in self.role_rows)
+        return held if self.role_limit is None else [role for role in held if role in self.role_limit]
 
     def has_role(self, *roles: str) -> bool:
         mine = set(self.roles)

@@ -9,7 +9,7 @@ from app.auth.guard import current_officer
 from app.auth.scope import visible_agency_ids
 from app.clock import utcnow
 from app.extensions import db
-from app.org import schemas, service
+from app.org import grants, schemas, service
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1", description="Cơ quan, đơn vị, cán bộ (organisation)")
 
@@ -28,7 +28,8 @@ class Agencies(MethodView):
     @blp.arguments(schemas.AgencyIn)
     @blp.response(201, schemas.AgencyOut)
     def post(self, agency_in):
-        """Create an agency."""
+        """Create an agency (an agency administrator: under an agency of its tree)."""
+        grants.check_agency_create(session=db.session, actor=current_officer(), agency_in=agency_in)
         return service.create_agency(session=db.session, agency_in=agency_in, now=utcnow())
 
 
@@ -43,11 +44,14 @@ class AgencyById(MethodView):
     @blp.response(200, schemas.AgencyOut)
     def patch(self, agency_in, agency_id):
         """Rename, reclassify or move an agency in the tree."""
+        grants.check_agency_change(session=db.session, actor=current_officer(), agency_id=agency_id,
+                                   agency_in=agency_in)
         return service.update_agency(session=db.session, agency_id=agency_id, agency_in=agency_in)
 
     @blp.response(204)
     def delete(self, agency_id):
         """Delete an agency that has no children, units or officers."""
+        grants.check_agency_delete(session=db.session, actor=current_officer(), agency_id=agency_id)
         service.delete_agency(session=db.session, agency_id=agency_id)
 
 
@@ -63,7 +67,8 @@ class Units(MethodView):
     @blp.arguments(schemas.UnitIn)
     @blp.response(201, schemas.UnitOut)
     def post(self, unit_in):
-        """Create a unit inside an agency."""
+        """Create a unit inside an agency (an agency administrator: of its tree)."""
+        grants.check_unit_create(session=db.session, actor=current_officer(), unit_in=unit_in)
         return service.create_unit(session=db.session, unit_in=unit_in, now=utcnow())
 
 
@@ -100,7 +105,8 @@ class Officers(MethodView):
     @blp.arguments(schemas.OfficerIn)
     @blp.response(201, schemas.OfficerOut)
     def post(self, officer_in):
-        """Create an officer account with units and roles."""
+        """Create an officer account with units and roles (never wider than the administrator's own)."""
+        officer_in = grants.check_officer_create(session=db.session, actor=current_officer(), officer_in=officer_in)
         return service.create_officer(session=db.session, officer_in=officer_in, now=utcnow())
 
 
@@ -115,5 +121,7 @@ class OfficerById(MethodView):
     @blp.response(200, schemas.OfficerOut)
     def patch(self, officer_in, officer_id):
         """Change an account; a new password or disabling revokes its tokens."""
+        grants.check_officer_change(session=db.session, actor=current_officer(), officer_id=officer_id,
+                                    officer_in=officer_in)
         return service.update_officer(session=db.session, officer_id=officer_id, officer_in=officer_in,
                                       now=utcnow())

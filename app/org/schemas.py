@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api import LocalDateTime, StrictSchema
+from app.api import ChangeSchema, LocalDateTime, StrictSchema
 from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.org.models import AGENCY_KINDS, ROLES, UNIT_KINDS
 
@@ -22,7 +22,7 @@ class AgencyIn(StrictSchema):
     parent_id = ma.fields.Integer(load_default=None, allow_none=True)
 
 
-class AgencyPatch(StrictSchema):
+class AgencyPatch(ChangeSchema):
     name = ma.fields.String(validate=NAME)
     kind = ma.fields.String(validate=validate.OneOf(AGENCY_KINDS))
     parent_id = ma.fields.Integer(allow_none=True)
@@ -49,7 +49,7 @@ class UnitIn(StrictSchema):
     agency_id = ma.fields.Integer(required=True)
 
 
-class UnitPatch(StrictSchema):
+class UnitPatch(ChangeSchema):
     name = ma.fields.String(validate=NAME)
     kind = ma.fields.String(validate=validate.OneOf(UNIT_KINDS))
 
@@ -73,13 +73,14 @@ class OfficerIn(StrictSchema):
     email = ma.fields.Email(load_default=None, allow_none=True)
     password = ma.fields.String(required=True, load_only=True,
                                 validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256))
-    agency_id = ma.fields.Integer(load_default=None, allow_none=True)
+    #: Omitted: the first unit's agency (an agency admin's own agency when there is no unit). Null: system scope.
+    agency_id = ma.fields.Integer(allow_none=True)
     unit_ids = ma.fields.List(ma.fields.Integer(), load_default=list, validate=validate.Length(max=50))
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), load_default=lambda: ["officer"],
                            validate=validate.Length(max=len(ROLES)))
 
 
-class OfficerPatch(StrictSchema):
+class OfficerPatch(ChangeSchema):
     full_name = ma.fields.String(validate=NAME)
     email = ma.fields.Email(allow_none=True)
     password = ma.fields.String(load_only=True, validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=256))

@@ -16,19 +16,16 @@ blp = Blueprint("public", __name__, url_prefix="/api/v1/public", description="Tr
 
 @blp.route("/dossiers/<code>")
 class DossierLookup(MethodView):
+    @blp.doc(security=[])
     @blp.arguments(schemas.LookupQuery, location="query")
     @blp.response(200, schemas.PublicDossierOut)
     def get(self, query, code):
         """Progress of a dossier for its applicant: state, current unit, due date, steps done (no names)."""
         now, address = utcnow(), request.remote_addr
-        buckets = {throttle.PUBLIC_LOOKUP: address}
-        try:
-            throttle.check(session=db.session, buckets=buckets, now=now)
+        try:  # counted whatever the answer, before the lookup (atomic across workers: app.auth.throttle)
+            throttle.reserve(session=db.session, buckets={throttle.PUBLIC_LOOKUP: address}, now=now)
         except TooManyRequests as exc:
             guard.record_refusal(status=429, code=exc.code, officer=None, action="public.lookup_throttled",
                                  object_type="dossier_code", object_id=code[:64])
             raise
-        # counted whatever the answer (a 404 rolls the request back, so the count is written afterwards)
-        guard.record_after_response(lambda session: throttle.hit(session=session, bucket=throttle.PUBLIC_LOOKUP,
-                                                                   key=address, now=now))
         return service.lookup(session=db.session, code=code, secret=query["secret"])

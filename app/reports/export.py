@@ -2,7 +2,7 @@
 
 CSV is a generator of encoded chunks (a few hundred rows each); XLSX uses openpyxl's write-only workbook
 into a spooled temporary file, a new sheet every :data:`XLSX_MAX_ROWS` rows (Excel's limit is 1,048,576).
-Text cells never become formulas (the catalog export's rule: apostrophe in CSV, typed text in XLSX).
+Text cells never become formulas (:mod:`app.text.spreadsheet`: apostrophe in CSV, typed text in XLSX).
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from datetime import datetime
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from app.catalog.export import _FORMULA_START, file_chunks
+from app.catalog.export import file_chunks
+from app.text.spreadsheet import csv_text, looks_like_formula
 
 XLSX_MAX_ROWS = 1_000_000
 CSV_ROWS_PER_CHUNK = 500
@@ -42,8 +43,7 @@ def _csv_cell(value: Any, tz: ZoneInfo) -> str:
         return f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour:02d}:{d.minute:02d}"
     if isinstance(value, float):
         return f"{value:g}"
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return str(value) if isinstance(value, int) else csv_text(str(value))  # a number is never a formula
 
 
 def csv_chunks(headings: Iterable[str], rows: Iterable[Iterable[Any]], *, tz: ZoneInfo) -> Iterator[bytes]:
@@ -89,6 +89,7 @@ def xlsx_file(headings: Iterable[str], rows: Iterable[Iterable[Any]], *, title: 
     def text_cell(sheet, value: str, font: Font | None = None) -> WriteOnlyCell:
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"  # never a formula, whatever the text starts with
+        cell.quotePrefix = looks_like_formula(value)  # and stays text when someone edits the cell
         if font is not None:
             cell.font = font
         return cell
