@@ -96,6 +96,15 @@ class StrictSchema(ma.Schema):
         ordered = True
 
 
+class ChangeSchema(StrictSchema):
+    """A PATCH body: every field optional, but an empty body changes nothing and is a 422, not a 200."""
+
+    @ma.validates_schema
+    def _something_to_change(self, data: dict, **_kwargs) -> None:
+        if not data:
+            raise ma.ValidationError("Cần ít nhất một trường để thay đổi.", "_schema")
+
+
 def page_of(stmt, pagination_parameters):
     """One page of a select statement for ``@blp.paginate()``: sets the item count, returns the rows.
 

@@ -25,15 +25,13 @@ from app.authoring.bpmn_writer import build_bpmn, default_form, lane_ids
 from app.authoring.schemas import StepTableMetaIn
 from app.authoring.step_table import ProcedureMeta, StepRow, TableIssue
 from app.definitions import service as definitions_service
+from app.definitions.forms import library_forms
 from app.definitions.models import DefinitionVersion
 from app.definitions.service import PayloadTooLarge
-from app.definitions.shipped import PROCESSES_DIR
 from app.errors import DomainError, Unprocessable, UnsupportedMediaType
 from app.org.models import Agency, Officer, Unit
 from app.org.service import descendant_agency_ids
 from app.text import fold
-
-FORMS_DIR = PROCESSES_DIR / "forms"
 
 
 @dataclass
@@ -176,13 +174,7 @@ def match_units(*, session: Session, meta: ProcedureMeta, rows: Sequence[StepRow
 
 def standard_forms(rows: Sequence[StepRow]) -> dict[str, Any]:
     """The shipped JSON Schemas of the forms the steps use (``processes/forms``), by form name."""
-    forms = {}
-    for index, row in enumerate(rows):
-        name = row.form or default_form(row, index, len(rows))
-        path = FORMS_DIR / f"{name}.schema.json"
-        if name not in forms and path.is_file():
-            forms[name] = json.loads(path.read_text("utf-8"))
-    return forms
+    return library_forms(row.form or default_form(row, index, len(rows)) for index, row in enumerate(rows))
 
 
 def _legal_basis(meta: ProcedureMeta) -> list[str]:

@@ -20,7 +20,12 @@ Rules this package keeps (domain.md, "Counting time"):
   session that holds the deadline; ``"strict"``: early only when a full working day ahead.
 - **Pause.** Waiting time moves the due time by the working time paused (:func:`shift_for_pause`).
 - **Bounded years.** A calendar covers the years it was built for; going past them raises
-  :class:`CalendarRangeError` rather than silently ignoring unknown holidays.
+  :class:`CalendarRangeError` rather than silently ignoring unknown holidays. Lookups are bisections over
+  a precomputed index, so no search can run forever.
+- **A calendar that can answer, or none.** Building refuses (:class:`CalendarSettingsError`) a week
+  without any session, malformed, overlapping or unordered sessions, and a reception cut-off at or before
+  the week's first session (00:00); and (:class:`NoWorkingTimeError`) a covered year whose every working
+  day is declared off. All are :class:`CalendarError`, a ``ValueError``.
 """
 
 from __future__ import annotations
@@ -36,10 +41,14 @@ from .model import (
     DEFAULT_RECEPTION_CUTOFF,
     DEFAULT_SESSIONS,
     DEFAULT_TZ,
+    CalendarError,
     CalendarRangeError,
+    CalendarSettingsError,
     CompletionRule,
+    NoWorkingTimeError,
     WorkingCalendar,
     build_calendar,
+    check_settings,
 )
 from .working_time import (
     Completion,
@@ -58,13 +67,17 @@ __all__ = [
     "DEFAULT_SESSIONS",
     "DEFAULT_TZ",
     "HOURS_PER_WORKING_DAY",
+    "CalendarError",
     "CalendarRangeError",
+    "CalendarSettingsError",
     "Completion",
     "CompletionRule",
     "DurationError",
+    "NoWorkingTimeError",
     "WorkingCalendar",
     "add_working_time",
     "build_calendar",
+    "check_settings",
     "classify_completion",
     "format_working_duration",
     "is_working_day",

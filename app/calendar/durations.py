@@ -41,10 +41,10 @@ def parse_working_duration(text: str) -> timedelta:
         float(g.replace(",", ".")) if g else 0.0 for g in match.groups()
     )
     total_hours = (weeks * WORKING_DAYS_PER_WEEK + days) * HOURS_PER_WORKING_DAY + hours
-    result = timedelta(hours=total_hours, minutes=minutes, seconds=seconds)
-    if result > MAX_WORKING_DURATION:
+    # Judged on the numbers before a timedelta is built: ``PT99999999999999999999H`` would overflow it.
+    if total_hours * 3600 + minutes * 60 + seconds > MAX_WORKING_DURATION.total_seconds():
         raise DurationError(f"duration longer than {MAX_WORKING_DURATION}: {text!r}")
-    return result
+    return timedelta(hours=total_hours, minutes=minutes, seconds=seconds)
 
 
 def format_working_duration(value: timedelta) -> str:

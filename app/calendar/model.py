@@ -37,11 +37,39 @@ _US = timedelta(microseconds=1)
 SessionsIn = Mapping[int, Sequence[Sequence[time | str]]] | Sequence[Sequence[Sequence[time | str]]]
 
 
-class CalendarRangeError(ValueError):
+class CalendarError(ValueError):
+    """The calendar cannot answer; the subclass says why. A ``ValueError``, so callers that knew only that
+    keep working; the service turns each kind into a problem a client can act on (never a 500)."""
+
+
+class CalendarRangeError(CalendarError):
     """A computation needs days outside the years the calendar was built for.
 
     Raised rather than guessing: holidays of an unbuilt year are unknown, so a due time would be wrong.
     """
+
+
+class CalendarSettingsError(CalendarError):
+    """Office sessions, reception cut-off or completion rule that cannot make a working week.
+
+    ``field`` names the setting at fault (``sessions``, ``reception_cutoff``, ``completion_rule``,
+    ``make_up_weekday``), so the service can point at it.
+    """
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class NoWorkingTimeError(CalendarError):
+    """A year of the calendar has no working time at all (every working day declared off).
+
+    Refused when the calendar is built: every due time in or across that year would be unreachable.
+    """
+
+    def __init__(self, message: str, *, years: Iterable[int]) -> None:
+        super().__init__(message)
+        self.years = tuple(sorted(years))
 
 
 def to_us(value: datetime) -> int:
@@ -64,7 +92,7 @@ class _Index:
     ``cum[i]`` is the working time before session ``i``; ``cumend[i] = cum[i] + length of session i``.
     """
 
-    __slots__ = ("cum", "cumend", "ends", "hi", "lengths", "lo", "starts", "total")
+    __slots__ = ("cum", "cumend", "ends", "hi", "lengths", "lo", "per_year", "starts", "total")
 
     def __init__(self, cal: WorkingCalendar) -> None:
         self.starts: list[int] = []
@@ -78,20 +106,24 @@ class _Index:
         self.lo = to_us(datetime.combine(first, time(0), tzinfo=tz))
         self.hi = to_us(datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz))
         total = 0
+        #: working time (µs) of each covered year, to refuse a year without any
+        self.per_year: dict[int, int] = dict.fromkeys(range(cal.first_year, cal.last_year + 1), 0)
         day = first
         one_day = timedelta(days=1)
-        while day <= last:
+        while day <= last:  # bounded: at most 21 years of days
             for begin, end in cal.sessions_of(day):
                 s = to_us(datetime.combine(day, begin, tzinfo=tz))
                 e = to_us(datetime.combine(day, end, tzinfo=tz))
                 if e <= s or (self.ends and s < self.ends[-1]):
                     # Only possible around a daylight-saving jump in an exotic zone; refuse, don't guess.
-                    raise ValueError(f"sessions of {day} overlap or run backwards in {tz.key}")
+                    raise CalendarSettingsError(f"sessions of {day} overlap or run backwards in {tz.key}",
+                                                field="sessions")
                 self.starts.append(s)
                 self.ends.append(e)
                 self.lengths.append(e - s)
                 self.cum.append(total)
                 total += e - s
+                self.per_year[day.year] += e - s
                 self.cumend.append(total)
             day += one_day
         self.total = total
@@ -104,7 +136,12 @@ class WorkingCalendar:
     ``holidays`` and ``weekend_workdays`` come from the ``holidays`` package (days off, and Saturdays
     worked to bridge a holiday); ``extra_days_off`` / ``extra_working_days`` are the agency's table, which
     wins over the package because announcements come late. A make-up working day works the sessions of
-    ``make_up_weekday`` (Monday). Iterables of dates given to the constructor are frozen into frozensets.
+    ``make_up_weekday`` (None: Monday, or the first weekday with sessions when Monday has none). Iterables of
+    dates given to the constructor are frozen into frozensets.
+
+    Refused at construction (:class:`CalendarSettingsError`, :class:`NoWorkingTimeError`): a week without
+    any session, a reception cut-off at or before the first session of the week (00:00 would hand every
+    dossier on to the next day), and a covered year without any working time.
     """
 
     first_year: int
@@ -115,7 +152,7 @@ class WorkingCalendar:
     weekend_workdays: frozenset[date] = frozenset()
     extra_days_off: frozenset[date] = frozenset()
     extra_working_days: frozenset[date] = frozenset()
-    make_up_weekday: int = 0
+    make_up_weekday: int | None = None
     reception_cutoff: time = DEFAULT_RECEPTION_CUTOFF
     completion_rule: CompletionRule = "session"
     _index: _Index = field(init=False, repr=False, compare=False, hash=False)
@@ -139,13 +176,25 @@ class WorkingCalendar:
         both = self.extra_days_off & self.extra_working_days
         if both:
             raise ValueError(f"dates both extra day off and extra working day: {sorted(both)}")
-        if not 0 <= self.make_up_weekday <= 6 or not self.sessions[self.make_up_weekday]:
-            raise ValueError("make_up_weekday must be a weekday that has sessions")
         if not isinstance(self.reception_cutoff, time) or self.reception_cutoff.tzinfo is not None:
             raise TypeError("reception_cutoff must be a naive local time, e.g. time(15)")
+        check_settings(self.sessions, self.reception_cutoff)
+        if self.make_up_weekday is None:
+            set_(self, "make_up_weekday", 0 if self.sessions[0] else
+                 next(i for i, day in enumerate(self.sessions) if day))
+        if (not isinstance(self.make_up_weekday, int) or not 0 <= self.make_up_weekday <= 6
+                or not self.sessions[self.make_up_weekday]):
+            raise CalendarSettingsError("make_up_weekday must be a weekday that has sessions",
+                                        field="make_up_weekday")
         if self.completion_rule not in COMPLETION_RULES:
-            raise ValueError(f"completion_rule must be one of {COMPLETION_RULES}")
-        set_(self, "_index", _Index(self))
+            raise CalendarSettingsError(f"completion_rule must be one of {COMPLETION_RULES}",
+                                        field="completion_rule")
+        index = _Index(self)
+        dead = [year for year, working in index.per_year.items() if working == 0]
+        if dead:
+            raise NoWorkingTimeError(
+                f"no working time in {', '.join(map(str, dead))}: every working day is declared off", years=dead)
+        set_(self, "_index", index)
 
     def is_working_day(self, day: date) -> bool:
         """Agency table first, then the package's days off and make-up days, then the weekly sessions."""
@@ -173,37 +222,77 @@ class WorkingCalendar:
 def _parse_time(value: time | str) -> time:
     if isinstance(value, time):
         if value.tzinfo is not None:
-            raise ValueError("session times are local wall-clock times without tzinfo")
+            raise CalendarSettingsError("session times are local wall-clock times without tzinfo", field="sessions")
         return value
     if isinstance(value, str):
-        return time.fromisoformat(value.strip())
-    raise TypeError(f"session bound must be a time or 'HH:MM', got {value!r}")
+        try:
+            return _parse_time(time.fromisoformat(value.strip()))
+        except ValueError:
+            raise CalendarSettingsError(f"session bound {value!r} is not a time of day 00:00..23:59",
+                                        field="sessions") from None
+    raise CalendarSettingsError(f"session bound must be a time or 'HH:MM', got {value!r}", field="sessions")
 
 
 def normalize_sessions(sessions: SessionsIn | None) -> WeekSessions:
-    """Accept ``{weekday: [("07:00", "11:30"), ...]}`` or a 7-tuple; check order, return the 7-tuple."""
+    """Accept ``{weekday: [("07:00", "11:30"), ...]}`` or a 7-tuple; check order, return the 7-tuple.
+
+    Anything malformed (a wrong shape, a bound that is not a time, a session ending before it starts,
+    sessions overlapping or out of order) raises :class:`CalendarSettingsError`. An empty week passes
+    here; :func:`check_settings` refuses it.
+    """
     if sessions is None:
         return DEFAULT_SESSIONS
     if isinstance(sessions, Mapping):
-        if any(not isinstance(k, int) or not 0 <= k <= 6 for k in sessions):
-            raise ValueError("session weekdays are 0 (Monday) .. 6 (Sunday)")
+        if any(isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= 6 for k in sessions):
+            raise CalendarSettingsError("session weekdays are 0 (Monday) .. 6 (Sunday)", field="sessions")
         rows = [sessions.get(k, ()) for k in range(7)]
-    else:
+    elif isinstance(sessions, Sequence) and not isinstance(sessions, str):
         rows = list(sessions)
         if len(rows) != 7:
-            raise ValueError("sessions need seven entries, Monday first")
+            raise CalendarSettingsError("sessions need seven entries, Monday first", field="sessions")
+    else:
+        raise CalendarSettingsError("sessions must map weekdays to lists of (start, end)", field="sessions")
     week: list[DaySessions] = []
     for weekday, row in enumerate(rows):
+        if row is None:
+            row = ()
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise CalendarSettingsError(f"sessions of weekday {weekday} must be a list of (start, end)",
+                                        field="sessions")
         day: list[Session] = []
         for pair in row:
+            if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
+                raise CalendarSettingsError(f"a session of weekday {weekday} must be a (start, end) pair",
+                                            field="sessions")
             begin, end = (_parse_time(v) for v in pair)
             if begin >= end:
-                raise ValueError(f"session {begin}-{end} on weekday {weekday} ends before it starts")
+                raise CalendarSettingsError(f"session {begin}-{end} on weekday {weekday} ends before it starts",
+                                            field="sessions")
             if day and begin < day[-1][1]:
-                raise ValueError(f"sessions on weekday {weekday} overlap or are out of order")
+                raise CalendarSettingsError(f"sessions on weekday {weekday} overlap or are out of order",
+                                            field="sessions")
             day.append((begin, end))
         week.append(tuple(day))
     return tuple(week)
+
+
+def check_settings(sessions: WeekSessions, reception_cutoff: time) -> None:
+    """Refuse settings that leave no working time: a week without sessions, a cut-off before the office day.
+
+    The cut-off must fall after the start of the week's earliest session: at or before it (00:00, 06:00)
+    no dossier would ever count from the day it is received. A cut-off after the last session is allowed
+    (it simply never applies).
+    """
+    starts = [day[0][0] for day in sessions if day]
+    if not starts:
+        raise CalendarSettingsError("at least one office session a week is needed", field="sessions")
+    if not isinstance(reception_cutoff, time) or reception_cutoff.tzinfo is not None:
+        raise CalendarSettingsError("the reception cut-off must be a local time of day", field="reception_cutoff")
+    first = min(starts)
+    if reception_cutoff <= first:
+        raise CalendarSettingsError(
+            f"the reception cut-off {reception_cutoff.strftime('%H:%M')} must be after the first session of the "
+            f"week starts ({first.strftime('%H:%M')})", field="reception_cutoff")
 
 
 def _as_dates(values: Iterable[date]) -> frozenset[date]:
@@ -222,7 +311,7 @@ def build_calendar(
     tz: ZoneInfo | str = DEFAULT_TZ,
     reception_cutoff: time = DEFAULT_RECEPTION_CUTOFF,
     completion_rule: CompletionRule = "session",
-    make_up_weekday: int = 0,
+    make_up_weekday: int | None = None,
 ) -> WorkingCalendar:
     """Build a Vietnamese agency calendar: ``holidays.VN`` days off and make-up days, then the overrides.
 

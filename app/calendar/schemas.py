@@ -4,7 +4,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from app.api import LocalDateTime, StrictSchema
+from app.api import ChangeSchema, LocalDateTime, StrictSchema
 from app.calendar.model import COMPLETION_RULES
 from app.calendar.models import OVERRIDE_KINDS
 
@@ -74,12 +74,14 @@ class OverrideOut(ma.Schema):
     created_at = LocalDateTime()
 
 
-class SettingsIn(StrictSchema):
+class SettingsIn(ChangeSchema):
     sessions = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf([str(i) for i in range(7)])),
                               values=ma.fields.List(ma.fields.List(ma.fields.String(), validate=validate.Length(equal=2)),
                                                     validate=validate.Length(max=4)),
-                              allow_none=True)
-    reception_cutoff = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+                              allow_none=True, metadata={"description": "weekday 0 (Monday)..6 → up to four "
+                                                         "[\"HH:MM\", \"HH:MM\"] sessions, ordered, not overlapping"})
+    reception_cutoff = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
+                                       metadata={"description": "HH:MM, after the week's first session starts"})
     completion_rule = ma.fields.String(allow_none=True, validate=validate.OneOf(COMPLETION_RULES))
 
 

@@ -31,9 +31,13 @@ from app.calendar.model import (
     COMPLETION_RULES,
     DEFAULT_RECEPTION_CUTOFF,
     DEFAULT_TZ,
+    CalendarError,
     CalendarRangeError,
+    CalendarSettingsError,
+    NoWorkingTimeError,
     WorkingCalendar,
     build_calendar,
+    check_settings,
     normalize_sessions,
 )
 from app.calendar.models import (
@@ -47,7 +51,7 @@ from app.calendar.working_time import (
     working_time_between,
 )
 from app.errors import Conflict, NotFound, Unprocessable
-from app.org.tree import agency_edges
+from app.org.tree import agency_edges, descendants
 
 NATIONAL_OVERRIDES_FILE = Path(__file__).with_name("national_overrides.json")
 #: Years the API accepts (the ``holidays`` package and the decisions we know of cover these).
@@ -150,19 +154,14 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
     if cached is not None:
         return cached
     chain = agency_chain(session=session, agency_id=agency_id) if agency_id is not None else ()
-    first, last = year - 1, year + 2
-    overrides = _effective_overrides(session, chain, date(first, 1, 1), date(last, 12, 31))
-    settings = _effective_settings(session, chain)
-    cal = build_calendar(
-        years=range(first, last + 1),
-        extra_days_off=[d for d, row in overrides.items() if row.kind == "day_off"],
-        extra_working_days=[d for d, row in overrides.items() if row.kind == "working_day"],
-        sessions=_sessions_from_json(settings["sessions"]),
-        tz=tz,
-        reception_cutoff=time.fromisoformat(settings["reception_cutoff"]) if settings["reception_cutoff"]
-        else DEFAULT_RECEPTION_CUTOFF,
-        completion_rule=settings["completion_rule"] or "session",
-    )
+    try:
+        cal = _build(session, chain, year - 1, year + 2, _effective_settings(session, chain), tz=tz)
+    except CalendarError as exc:
+        # Settings and overrides are checked when written; this is the net for rows stored before that
+        # check existed (or written around the API): a clear problem naming the agency, never a 500.
+        raise Conflict(f"Lịch làm việc của cơ quan {agency_id} không dùng được: {exc}", code="calendar_unusable",
+                       detail_en=f"The working calendar of agency {agency_id} cannot be used: {exc}. "
+                                 "Fix its calendar settings or overrides.") from None
     if key is None:
         return cal
     with _cache_lock:
@@ -170,6 +169,28 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
             _cache.clear()  # a new token makes every older entry useless
         _cache[key] = cal
     return cal
+
+
+def _build(session: Session, chain: tuple[int, ...], first: int, last: int, settings: dict[str, Any], *,
+           tz: str = DEFAULT_TZ) -> WorkingCalendar:
+    """The calendar of years ``first..last`` for ``chain`` with the given effective settings.
+
+    Raises :class:`CalendarError` when the settings or the overrides leave no working week or year.
+    """
+    overrides = _effective_overrides(session, chain, date(first, 1, 1), date(last, 12, 31))
+    return build_calendar(
+        years=range(first, last + 1),
+        extra_days_off=[d for d, row in overrides.items() if row.kind == "day_off"],
+        extra_working_days=[d for d, row in overrides.items() if row.kind == "working_day"],
+        sessions=_sessions_from_json(settings["sessions"]),
+        tz=tz,
+        reception_cutoff=_cutoff_from_text(settings["reception_cutoff"]),
+        completion_rule=settings["completion_rule"] or "session",
+    )
+
+
+def _cutoff_from_text(value: str | None) -> time:
+    return time.fromisoformat(value) if value else DEFAULT_RECEPTION_CUTOFF
 
 
 def timezone_of(tz: str):
@@ -288,6 +309,8 @@ def create_overrides(*, session: Session, agency_id: int | None, override_in: di
                              note=override_in.get("note"), created_by=created_by, created_at=now) for d in days]
     session.add_all(rows)
     session.flush()
+    if override_in["kind"] == "day_off":
+        _check_year_keeps_working_time(session, agency_id, {d.year for d in days})
     bump_version(session=session)
     return rows
 
@@ -325,18 +348,7 @@ def get_settings(*, session: Session, agency_id: int) -> dict[str, Any]:
 def update_settings(*, session: Session, agency_id: int, settings_in: dict[str, Any], now: datetime) -> dict[str, Any]:
     """Set (or clear with null) the agency's sessions, reception cut-off and completion rule."""
     agency_chain(session=session, agency_id=agency_id)
-    if settings_in.get("sessions") is not None:
-        try:
-            normalize_sessions({int(k): v for k, v in settings_in["sessions"].items()})
-        except (TypeError, ValueError) as exc:
-            raise Unprocessable(errors={"sessions": [str(exc)]}) from None
-    if settings_in.get("reception_cutoff") is not None:
-        try:
-            time.fromisoformat(settings_in["reception_cutoff"])
-        except ValueError:
-            raise Unprocessable(errors={"reception_cutoff": ["HH:MM"]}) from None
-    if settings_in.get("completion_rule") not in (None, *COMPLETION_RULES):
-        raise Unprocessable(errors={"completion_rule": [f"Một trong {COMPLETION_RULES}."]})
+    _check_new_settings(session, agency_id, settings_in)
     row = session.get(CalendarSettings, agency_id)
     if row is None:
         row = CalendarSettings(agency_id=agency_id, updated_at=now)
@@ -348,6 +360,61 @@ def update_settings(*, session: Session, agency_id: int, settings_in: dict[str, 
     session.flush()
     bump_version(session=session)
     return get_settings(session=session, agency_id=agency_id)
+
+
+def _check_new_settings(session: Session, agency_id: int, settings_in: dict[str, Any]) -> None:
+    """Refuse (422, naming the field) settings that would leave this agency, or any agency inheriting
+    from it, without a usable working week: judged on the effective values after the change, as a whole.
+    """
+    if "sessions" in settings_in and settings_in["sessions"] is not None:
+        try:
+            normalize_sessions({int(k): v for k, v in settings_in["sessions"].items()})
+        except CalendarSettingsError as exc:
+            raise Unprocessable(code="invalid_calendar_settings", errors={"sessions": [str(exc)]}) from None
+    cutoff = settings_in.get("reception_cutoff")
+    if cutoff is not None:
+        try:
+            time.fromisoformat(cutoff)
+        except ValueError:
+            raise Unprocessable(code="invalid_calendar_settings", errors={
+                "reception_cutoff": [f"{cutoff!r}: giờ trong ngày HH:MM (00:00–23:59) / a time of day HH:MM"]}) from None
+    if settings_in.get("completion_rule") not in (None, *COMPLETION_RULES):
+        raise Unprocessable(errors={"completion_rule": [f"Một trong {COMPLETION_RULES}."]})
+    own = {row.agency_id: row for row in session.scalars(select(CalendarSettings))}
+    edges = agency_edges(session)
+    parent_of = dict(edges)
+    for affected in sorted(descendants(edges, [agency_id]) | {agency_id}):
+        found: dict[str, Any] = {"sessions": None, "reception_cutoff": None, "completion_rule": None}
+        current: int | None = affected
+        seen: set[int] = set()
+        while current is not None and current not in seen:
+            seen.add(current)
+            row = own.get(current)
+            for key in found:
+                value = (settings_in[key] if current == agency_id and key in settings_in
+                         else getattr(row, key) if row is not None else None)
+                if found[key] is None and value is not None:
+                    found[key] = value
+            current = parent_of.get(current)
+        try:
+            check_settings(_sessions_from_json(found["sessions"]) or normalize_sessions(None),
+                           _cutoff_from_text(found["reception_cutoff"]))
+        except CalendarSettingsError as exc:
+            where = "" if affected == agency_id else f" (cơ quan cấp dưới {affected} kế thừa / agency {affected} inherits)"
+            raise Unprocessable(code="invalid_calendar_settings", errors={exc.field: [f"{exc}{where}"]}) from None
+
+
+def _check_year_keeps_working_time(session: Session, agency_id: int | None, years: set[int]) -> None:
+    """Refuse (409) overrides after which a year of the agency has no working time left."""
+    chain = agency_chain(session=session, agency_id=agency_id) if agency_id is not None else ()
+    try:
+        _build(session, chain, min(years), max(years), _effective_settings(session, chain))
+    except NoWorkingTimeError as exc:
+        raise Conflict(f"Sau khai báo này, năm {', '.join(map(str, exc.years))} không còn ngày làm việc nào.",
+                       code="no_working_time", detail_en=f"After this, {', '.join(map(str, exc.years))} would "
+                       "have no working day at all.", errors={"day": [str(exc)]}) from None
+    except CalendarError:
+        pass  # a settings problem is not this request's doing; calendar_for_agency reports it at use
 
 
 # --- national defaults (flask bootstrap) ------------------------------------------------------------------

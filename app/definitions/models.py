@@ -17,6 +17,8 @@ from app.extensions import db
 from app.org.models import Agency, Officer, Unit
 
 STATUSES: tuple[str, ...] = ("draft", "in_review", "published", "superseded", "abolished")
+#: Versions dossiers run on: the catalog shows them; a draft or a version under review is only the designers'.
+RUN_STATUSES: tuple[str, ...] = ("published", "superseded", "abolished")
 KINDS: tuple[str, ...] = ("internal", "interconnected_same_level", "interconnected_cross_level")
 #: Lane id of the binding that serves steps drawn outside any lane (diagrams without lanes).
 DEFAULT_LANE = "*"
@@ -64,7 +66,8 @@ class DefinitionVersion(db.Model):
     is_executable: Mapped[bool] = mapped_column(Boolean, default=False)
     publishable: Mapped[bool] = mapped_column(Boolean, default=False)
     has_diagram: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: The validation result at upload (warnings, lanes, steps, totals) as JSON.
+    #: The validation result at upload (warnings, lanes, steps, totals) as JSON, and under ``definition`` the
+    #: name, code, kind and agency the upload brings: the definition takes them when this version is published.
     validation: Mapped[dict[str, Any]] = mapped_column(JSON)
     declared_total_minutes: Mapped[int | None] = mapped_column(Integer)
     computed_total_minutes: Mapped[int] = mapped_column(Integer, default=0)
@@ -85,6 +88,24 @@ class DefinitionVersion(db.Model):
     abolish_reason: Mapped[str | None] = mapped_column(Text)
     #: The engine's compiled specs, cached at publish so starting a dossier does not re-parse XML.
     compiled: Mapped[str | None] = mapped_column(Text, deferred=True)
+
+    def lanes_shown(self) -> list[dict[str, Any]]:
+        """The lanes as validated, each with the unit bound to it at publish (``unit`` its code, as the
+        diagram's property writes it, plus ``unit_id`` and ``unit_name``)."""
+        units = {binding.lane_id: binding.unit for binding in self.lane_bindings}
+        shown = []
+        for lane in self.validation.get("lanes", []):
+            unit = units.get(lane.get("id"))
+            shown.append({**lane, "unit": unit.code if unit is not None else lane.get("unit"),
+                          "unit_id": unit.id if unit is not None else None,
+                          "unit_name": unit.name if unit is not None else None})
+        return shown
+
+    def warnings_shown(self) -> list[dict[str, Any]]:
+        """The validation warnings, without ``lane_unbound`` for a lane the publisher bound to a unit."""
+        bound = {binding.lane_id for binding in self.lane_bindings}
+        return [w for w in self.validation.get("warnings", [])
+                if not (w.get("code") == "lane_unbound" and w.get("element_id") in bound)]
 
     definition: Mapped[ProcessDefinition] = relationship(back_populates="versions", lazy="joined")
     created_by: Mapped[Officer | None] = relationship(foreign_keys=[created_by_id])

@@ -1,6 +1,8 @@
 """``/api/v1/process-definitions`` (designers, administrators) and the catalog ``/api/v1/procedures``."""
 from __future__ import annotations
 
+import json
+
 from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -9,7 +11,7 @@ from app.api import page_of
 from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.definitions import catalog, schemas, service
-from app.errors import BadRequest, UnsupportedMediaType
+from app.errors import BadRequest, NotFound, Unprocessable, UnsupportedMediaType
 from app.extensions import db
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
@@ -17,9 +19,27 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
 
 XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
 UPLOAD_BODY = {"content": {
-    "multipart/form-data": {"schema": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}},
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
+        "file": {"type": "string", "format": "binary", "description": "the BPMN file"},
+        "forms": {"type": "string", "format": "binary",
+                  "description": "optional JSON object: form name → JSON Schema, the forms the steps' `form` "
+                                 "properties name (without it, an amendment keeps the amended version's forms)"}}}},
     "application/xml": {"schema": {"type": "string"}},
 }}
+
+
+def _uploaded_forms() -> dict | None:
+    """The multipart ``forms`` part (a file or a field) as JSON, or None when there is none."""
+    part = request.files.get("forms")
+    text = part.read() if part is not None else request.form.get("forms")
+    if text is None:
+        return None
+    try:
+        forms = json.loads(text)
+    except (ValueError, RecursionError):
+        raise Unprocessable("Phần 'forms' không phải JSON hợp lệ.", code="form_invalid",
+                            detail_en="The 'forms' part is not valid JSON.", errors={"forms": ["JSON"]}) from None
+    return forms
 
 
 def _uploaded_bytes() -> tuple[bytes, str | None]:
@@ -41,8 +61,9 @@ class Definitions(MethodView):
     @blp.response(200, schemas.DefinitionOut(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """List process definitions with their versions."""
-        return page_of(service.list_definitions(session=db.session, **query), pagination_parameters)
+        """List process definitions with their versions (a designer of an agency: that agency's tree)."""
+        return page_of(service.list_definitions(session=db.session, officer=current_officer(), **query),
+                       pagination_parameters)
 
     @blp.arguments(schemas.UploadQuery, location="query")
     @blp.doc(requestBody=UPLOAD_BODY)
@@ -51,7 +72,8 @@ class Definitions(MethodView):
         """Upload BPMN: validated, then stored as a new draft version (422 lists errors with line and element)."""
         data, filename = _uploaded_bytes()
         meta = {"code": query.get("code"), "name": query.get("name"), "kind": query.get("kind"),
-                "agency_id": query.get("agency_id"), "replaces_key": query.get("replaces")}
+                "agency_id": query.get("agency_id"), "replaces_key": query.get("replaces"),
+                "forms": _uploaded_forms() if request.mimetype == "multipart/form-data" else None}
         return service.upload(session=db.session, data=data, filename=filename, now=utcnow(),
                               officer=current_officer(), max_bytes=current_app.config["BPMN_MAX_BYTES"],
                               process_id=query.get("process_id"), meta=meta)
@@ -82,6 +104,36 @@ class VersionBpmn(MethodView):
         return Response(found.bpmn, mimetype="application/xml",
                         headers={"ETag": f'"{found.bpmn_sha256}"',
                                  "Content-Disposition": f'inline; filename="{key}-v{version}.bpmn"'})
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/forms")
+class VersionForms(MethodView):
+    @blp.response(200, description="form name → JSON Schema, exactly as stored")
+    def get(self, key, version):
+        """The version's forms: name → JSON Schema (frozen once the version is submitted)."""
+        return service.get_version(session=db.session, key=key, version=version).forms
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/forms/<name>")
+class VersionForm(MethodView):
+    @blp.response(200, description="the JSON Schema, exactly as stored")
+    def get(self, key, version, name):
+        """One form of the version (a JSON Schema)."""
+        forms = service.get_version(session=db.session, key=key, version=version).forms
+        if name not in forms:
+            raise NotFound(f"Phiên bản không có biểu mẫu '{name}'.", detail_en=f"The version has no form '{name}'.")
+        return forms[name]
+
+    @blp.arguments(schemas.FormIn)
+    @blp.response(200, schemas.VersionOut)
+    def put(self, schema, key, version, name):
+        """Add or replace a form of a draft (JSON Schema 2020-12, checked); the data flow is checked again."""
+        return service.set_form(session=db.session, key=key, version=version, name=name, schema=schema, now=utcnow())
+
+    @blp.response(200, schemas.VersionOut)
+    def delete(self, key, version, name):
+        """Remove a form of a draft; steps that name it become errors of the version."""
+        return service.set_form(session=db.session, key=key, version=version, name=name, schema=None, now=utcnow())
 
 
 @blp.route("/process-definitions/<key>/versions/<int:version>/submit")
@@ -140,6 +192,9 @@ class Procedures(MethodView):
     @blp.response(200, schemas.CatalogEntryOut(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """The catalog: published procedures with totals (declared vs steps) and each step's unit and limit."""
+        """The catalog: published procedures with totals (declared vs steps) and each step's unit and limit.
+
+        ``status`` also reads superseded and abolished versions; drafts and versions under review are never here.
+        """
         versions = page_of(catalog.catalog_query(session=db.session, **query), pagination_parameters)
         return [catalog.catalog_entry(v) for v in versions]

@@ -23,6 +23,7 @@ from lxml import etree
 
 from app.calendar.durations import DurationError, parse_working_duration, working_days
 from app.definitions.intake import Issue
+from app.engine.errors import TimerError
 from app.engine.support import (
     BPMN_NS,
     STEP_ELEMENTS,
@@ -30,6 +31,7 @@ from app.engine.support import (
     SUPPORTED_FLOW_ELEMENTS,
     UNSUPPORTED_REASONS,
 )
+from app.engine.timers import MAX_TIMER_CYCLES, MAX_TIMER_DURATION, TIMER_DATES, check_timer_text
 
 BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC_NS = "http://www.omg.org/spec/DD/20100524/DC"
@@ -122,6 +124,8 @@ class Step:
     time_limit_text: str | None
     time_limit: timedelta | None
     form: str | None
+    #: the line of the element (and of its ``form`` property, where the data-flow check points)
+    line: int | None = None
 
 
 @dataclass
@@ -370,6 +374,19 @@ class _Checker:
                          f"(ví dụ PT5M, 2026-01-31T08:00:00, R3/PT1H).",
                          f"Timer {self.describe(event)}: '{text[:80]}' is not a valid ISO 8601 {kind} "
                          f"(e.g. PT5M, 2026-01-31T08:00:00, R3/PT1H).", event, line=child.sourceline)
+                continue
+            try:
+                check_timer_text(kind, _strip_expression(text))
+            except TimerError as exc:
+                reason = str(exc)[:200]
+                self.add("timer_out_of_range", sev,
+                         f"Bộ hẹn giờ {self.describe(event)}: '{text[:80]}' vượt giới hạn cho phép "
+                         f"(thời lượng tối đa {MAX_TIMER_DURATION.days} ngày, ngày từ {TIMER_DATES[0].year} "
+                         f"đến {TIMER_DATES[1].year - 1}, tối đa {MAX_TIMER_CYCLES} lần lặp): {reason}",
+                         f"Timer {self.describe(event)}: '{text[:80]}' is out of range (at most "
+                         f"{MAX_TIMER_DURATION.days} days, dates from {TIMER_DATES[0].year} to "
+                         f"{TIMER_DATES[1].year - 1}, at most {MAX_TIMER_CYCLES} repetitions): {reason}",
+                         event, line=child.sourceline)
         if not found:
             self.add("timer_empty", sev,
                      f"Bộ hẹn giờ {self.describe(event)} chưa được cấu hình (không có timeDuration, timeDate "
@@ -419,8 +436,9 @@ class _Checker:
             return  # documentation diagrams write conditions in prose or FEEL; nothing will evaluate them
         checker = self.condition_checker()
         if checker is None:
-            # TODO: app.engine.evaluator.check_syntax is called here once it exists (lazy import above).
             return
+        # check_syntax evaluates nothing that reads data, and folds a literal-only condition within a small
+        # fixed budget: ``[[[0]*2500]*2500]*2500 == …`` is refused in well under a millisecond.
         try:
             checker(text)
         except Exception as exc:
@@ -591,12 +609,13 @@ def _outline(checker: _Checker, process: etree._Element, analysis: Analysis) -> 
                             line=prop.sourceline if prop is not None else None)
             else:
                 total += limit
-        form, _ = extension_property(node, "form")
+        form, form_prop = extension_property(node, "form")
         analysis.steps.append(Step(
             id=node.get("id") or "", name=node.get("name"), kind=kind,
             lane_id=lane.get("id") if lane is not None else None,
             lane_name=lane.get("name") if lane is not None else None,
             time_limit_text=limit_text, time_limit=limit, form=(form or "").strip() or None,
+            line=(form_prop.sourceline if form_prop is not None else None) or node.sourceline,
         ))
     analysis.computed_total = total
 

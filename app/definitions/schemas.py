@@ -5,7 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
-from app.definitions.models import KINDS, STATUSES
+from app.definitions.models import KINDS, RUN_STATUSES
+from app.definitions.service import identity_of
 
 KEY = validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 
@@ -17,6 +18,13 @@ class UploadQuery(StrictSchema):
     name = ma.fields.String(validate=validate.Length(min=1, max=500))
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
     agency_id = ma.fields.Integer()
+
+
+class FormIn(ma.Schema):
+    """A JSON Schema (2020-12) the step's data must meet; the service checks it (app.definitions.forms)."""
+
+    class Meta:
+        unknown = ma.INCLUDE  # a JSON Schema's keywords are its own: kept as sent, checked by the service
 
 
 class DefinitionQuery(StrictSchema):
@@ -60,6 +68,8 @@ class VersionOut(ma.Schema):
     status = ma.fields.String()
     process_id = ma.fields.String()
     process_name = ma.fields.String(allow_none=True)
+    #: The procedure's name this version brings; the definition (and the catalog) takes it when it is published.
+    name = ma.fields.Function(lambda v: identity_of(v)["name"])
     filename = ma.fields.String(allow_none=True)
     bpmn_sha256 = ma.fields.String()
     is_executable = ma.fields.Boolean()
@@ -69,8 +79,8 @@ class VersionOut(ma.Schema):
     computed_total_days = ma.fields.Function(lambda v: _days(v.computed_total_minutes))
     total_mismatch = ma.fields.Boolean()
     errors = ma.fields.Function(lambda v: v.validation.get("errors", []))
-    warnings = ma.fields.Function(lambda v: v.validation.get("warnings", []))
-    lanes = ma.fields.Function(lambda v: v.validation.get("lanes", []))
+    warnings = ma.fields.Function(lambda v: v.warnings_shown())
+    lanes = ma.fields.Function(lambda v: v.lanes_shown())
     steps = ma.fields.Function(lambda v: v.validation.get("steps", []))
     legal_basis = ma.fields.List(ma.fields.String())
     forms = ma.fields.Function(lambda v: sorted(v.forms))
@@ -132,7 +142,8 @@ class CatalogQuery(StrictSchema):
     agency_id = ma.fields.Integer()
     agency = ma.fields.String(metadata={"description": "agency code; includes its child agencies"})
     kind = ma.fields.String(validate=validate.OneOf(KINDS))
-    status = ma.fields.String(load_default="published", validate=validate.OneOf(STATUSES))
+    #: A draft or a version under review is nothing of the catalog (no draft shows before it is published).
+    status = ma.fields.String(load_default="published", validate=validate.OneOf(RUN_STATUSES))
     q = ma.fields.String(validate=validate.Length(max=200), metadata={"description": "text, with or without accents"})
 
 

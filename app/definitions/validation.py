@@ -13,8 +13,12 @@ Pure: no database, no Flask, no SpiffWorkflow. The order is fixed, cheapest and 
 3. **Rules** (``rules.py``), each issue with a stable ``code``, the element id and line, a Vietnamese and
    an English message: duplicate ids; flows to unknown or missing sources/targets; no start / no end;
    unreachable nodes; unsupported elements and event definitions (``app.engine.support``); empty or
-   non-ISO-8601 timers; gateway conditions (non-empty, at most 1,000 characters, and the engine's safe
-   evaluator ``check_syntax`` when it is installed); boundary events without ``attachedToRef``; steps
+   non-ISO-8601 timers, and timers outside the ranges the engine schedules (``timer_out_of_range``:
+   ``app.engine.timers.check_timer_text``, at most ten years, dates 1970–2999, at most 10,000
+   repetitions); gateway conditions (non-empty, at most 1,000 characters, and the engine's safe
+   evaluator ``check_syntax``, which never evaluates anything that reads data and folds a literal-only
+   condition within a small fixed budget, so no condition text can hold the upload); boundary events
+   without ``attachedToRef``; steps
    without a lane; lane ``unit``; step ``timeLimit`` and process ``totalTimeLimit`` as working durations
    (``app.calendar.durations``) and a warning when the declared total differs from the steps' sum.
 
@@ -28,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from app.calendar.durations import format_working_duration
+from app.definitions.dataflow import ConditionUse, outline_uses
 from app.definitions.intake import DEFAULT_MAX_BYTES, IntakeRefused, Issue, intake
 from app.definitions.rules import Lane, Step, analyse
 from app.definitions.xsd import check_xsd
@@ -56,6 +61,9 @@ class ValidationResult:
     total_mismatch: bool = False
     called_processes: list[str] = field(default_factory=list)
     has_diagram: bool = False
+    #: each condition with the steps that can run before it, and the start event's form (dataflow.py)
+    conditions: list[ConditionUse] = field(default_factory=list)
+    start_form: str | None = None
     normalized_xml: bytes = b""
 
     @property
@@ -82,6 +90,8 @@ class ValidationResult:
             "total_mismatch": self.total_mismatch,
             "called_processes": list(self.called_processes),
             "has_diagram": self.has_diagram,
+            "conditions": [use.to_dict() for use in self.conditions],
+            "start_form": self.start_form,
         }
         if include_xml:
             data["normalized_xml"] = self.normalized_xml.decode("utf-8")
@@ -131,5 +141,10 @@ def validate_bpmn(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES,
     if analysis is not None:
         for name in _FROM_ANALYSIS:
             setattr(result, name, getattr(analysis, name))
-    result.publishable = ok and result.is_executable and result.process_id is not None
+        try:
+            result.conditions, result.start_form = outline_uses(accepted.root, analysis.process_id)
+        except Exception as exc:
+            result.errors.append(_internal_error("data flow", exc))
+            result.ok = False
+    result.publishable = result.ok and result.is_executable and result.process_id is not None
     return result

@@ -35,11 +35,12 @@ from app.calendar import (
 )
 from app.deadlines import service as deadlines
 from app.definitions import service as definitions
+from app.definitions.forms import data_errors, form_of_step
 from app.definitions.models import DEFAULT_LANE, DefinitionVersion
 from app.dossiers.calendar import calendar_for
 from app.dossiers.codes import format_code, next_sequence
 from app.dossiers.models import CLOSED_STATUSES, Dossier
-from app.errors import Conflict, NotFound, PreconditionFailed
+from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from app.org.models import Officer
 from app.tasks.models import OPEN_STATUSES, Step
 
@@ -214,6 +215,7 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
             row.cancel_reason = "ended" if engine.is_completed(wf) else "interrupted"
             closed.append(row)
     units = lane_units(dossier.version)
+    forms = dossier.version.forms or {}
     created = []
     for view in ready:
         if view.task_id in open_rows:
@@ -224,7 +226,8 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
             cal = cal or calendar_for(session, dossier.agency_id, now)
             due = add_working_time(cal, max(now, dossier.counting_from), timedelta(minutes=minutes))
         row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
-                   label=view.properties.get("step"), form=view.properties.get("form"), lane_id=view.lane_id,
+                   label=view.properties.get("step"), lane_id=view.lane_id,
+                   form=form_of_step(view.properties.get("form"), view.spec_id, forms),
                    unit_id=units.get(view.lane_id or DEFAULT_LANE), status="ready", agency_id=dossier.agency_id,
                    procedure_key=dossier.procedure_key, channel=dossier.channel,
                    previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
@@ -290,6 +293,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     code = format_code(code_format, agency_code=agency.code, day=day, seq=seq)
     secret = secrets.token_urlsafe(12)
     applicant, data = dossier_in["applicant"], dossier_in.get("data") or {}
+    _check_start_form(version, data)
     dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
                       agency_id=agency.id, applicant=applicant, data=data,
                       documents=list(dossier_in.get("documents") or []), channel=dossier_in.get("channel", "direct"),
@@ -304,6 +308,19 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     deadlines.on_dossier_started(session=session, dossier=dossier, now=now)
     _run_start(session=session, dossier=dossier, actor=officer, now=now)
     return dossier, secret
+
+
+def _check_start_form(version: DefinitionVersion, data: dict[str, Any]) -> None:
+    """The reception's data meet the procedure's start form, when it has one: what the upload's data-flow
+    check (app.definitions.dataflow) assumed every dossier brings."""
+    name = version.validation.get("start_form")
+    schema = (version.forms or {}).get(name) if name else None
+    if schema:
+        errors = data_errors(schema, data)
+        if errors:
+            raise Unprocessable("Dữ liệu hồ sơ không đúng biểu mẫu tiếp nhận.", code="validation_failed",
+                                detail_en="The dossier data do not meet the procedure's start form.",
+                                errors={f"data.{key}": value for key, value in errors.items()})
 
 
 def _engine_data(dossier: Dossier) -> dict[str, Any]:
@@ -477,7 +494,7 @@ def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
             if target is not None and target.returned_reason:
                 note = f"Trả lại: {target.returned_reason}"
             rows.append({
-                "step": row.label, "step_name": row.name,
+                "step": row.label or row.spec_id, "step_name": row.name,
                 "from_unit": row.unit.name if row.unit else None, "from_officer": _who(row.completed_by),
                 "to_unit": (target.unit.name if target.unit else None) if target else "Tổ chức, cá nhân",
                 "to_officer": (_who(target.completed_by or target.assignee) if target

@@ -15,10 +15,14 @@ Rules of this package:
    "serializer_version": …, "state": …}``; :func:`loads` upgrades older states through
    :func:`migrate_state` and refuses states from a newer engine.
 
+Publishing receives one dossier in memory first (:func:`dry_run`), so a version that is published is
+one a clerk can receive dossiers on.
+
 What is executable is listed once, in :mod:`app.engine.support`, shared with the validator.
 """
 from __future__ import annotations
 
+from .dry_run import Reception, ReceptionError, dry_run
 from .errors import (
     CompileError,
     ConditionError,
@@ -56,6 +60,8 @@ __all__ = [
     "ConditionError",
     "EngineError",
     "EvaluationError",
+    "Reception",
+    "ReceptionError",
     "StateError",
     "StepView",
     "TaskNotReady",
@@ -69,6 +75,7 @@ __all__ = [
     "compile_process",
     "complete_step",
     "data",
+    "dry_run",
     "dumps",
     "evaluate",
     "fire_due_timers",

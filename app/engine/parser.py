@@ -5,10 +5,20 @@ extension properties are read from the camunda, zeebe and spiffworkflow namespac
 built from our clock-injected timer classes; every element outside ``support.py`` is refused with a
 :class:`CompileError` naming it, before SpiffWorkflow sees it; and gateway conditions and timer texts are
 checked with the safe evaluator at compile time so a bad condition fails at upload, not in a dossier.
+
+Any id a modeler writes is valid, including ``Start``, ``End`` and ``Root``: SpiffWorkflow names its own
+task specs so (``BpmnProcessSpec``: ``Start``, ``End``, ``<process>.EndJoin``; ``StartEventSplit``/``Join``;
+``<id>.BoundaryEventSplit``/``Join``; the serializer drops ``Root``), and a flow node with such an id
+would silently become, or be shadowed by, the engine's own. Such an element is given the engine name
+``<id> [bpmn]`` (:func:`engine_name`; the space makes it no valid BPMN id, so it meets no designer's id)
+before SpiffWorkflow reads the document, and its spec's ``bpmn_id`` is set back to the designer's id, so
+steps, timers and errors show the designer's ids. Diagrams without such ids compile exactly as before,
+so saved states of existing dossiers are untouched.
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +65,24 @@ _EVENT_ELEMENTS = frozenset({"startEvent", "endEvent", "boundaryEvent", "interme
 _EVENT_DEFINITION_CHILDREN = frozenset(SUPPORTED_EVENT_DEFINITIONS) | {
     n for n in UNSUPPORTED_REASONS if n.endswith("EventDefinition")}
 
+#: Task spec names SpiffWorkflow gives its own specs, and the suffixes of the ones it derives from an id.
+RESERVED_NAMES = frozenset({"Start", "End", "Root", "StartEventSplit", "StartEventJoin"})
+RESERVED_SUFFIXES = (".EndJoin", ".BoundaryEventSplit", ".BoundaryEventJoin")
+#: Ends the engine name of an element whose id collides; contains a space, which no BPMN id (NCName) has.
+ENGINE_SUFFIX = " [bpmn]"
+_ENGINE_NAME = re.compile(r"(\S+) \[bpmn\]")
+
+#: Elements SpiffWorkflow makes task specs of (the unsupported ones too: they are refused by id).
+_FLOW_NODES = frozenset({
+    "startEvent", "endEvent", "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent",
+    "userTask", "manualTask", "task", "scriptTask", "serviceTask", "businessRuleTask", "sendTask", "receiveTask",
+    "subProcess", "transaction", "adHocSubProcess", "callActivity",
+    "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway", "complexGateway",
+})
+#: Attributes and elements whose value is the id of a flow node (semantic model and diagram interchange).
+_REF_ATTRIBUTES = ("sourceRef", "targetRef", "attachedToRef", "bpmnElement")
+_REF_ELEMENTS = frozenset({"flowNodeRef"})
+
 _XML_PARSER_OPTIONS = {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False,
                        "remove_comments": True, "remove_pis": True}
 
@@ -65,6 +93,56 @@ def _local(tag: Any) -> str:
 
 def _bpmn(tag: Any) -> bool:
     return isinstance(tag, str) and tag.startswith("{" + BPMN_NS + "}")
+
+
+def collides(element_id: str | None) -> bool:
+    """Whether SpiffWorkflow would take ``element_id`` for one of its own task specs."""
+    return bool(element_id) and (element_id in RESERVED_NAMES or element_id.endswith(RESERVED_SUFFIXES))
+
+
+def engine_name(element_id: str) -> str:
+    """The name the engine knows a designer's element by (the id itself unless it collides)."""
+    return element_id + ENGINE_SUFFIX if collides(element_id) else element_id
+
+
+def designer_id(name: str | None) -> str | None:
+    """The designer's id of an element from its engine name (the inverse of :func:`engine_name`)."""
+    return name.removesuffix(ENGINE_SUFFIX) if name else name
+
+
+def designer_text(text: str) -> str:
+    """A message of the engine with every engine name written as the designer's id."""
+    return _ENGINE_NAME.sub(r"\1", text) if ENGINE_SUFFIX in text else text
+
+
+def _rename_colliding(root: Any) -> None:
+    """Give flow nodes whose id collides with SpiffWorkflow's own names their engine name, in place."""
+    renamed = {}
+    for process in root.iter(f"{{{BPMN_NS}}}process"):
+        for node in process.iter():
+            if _bpmn(node.tag) and _local(node.tag) in _FLOW_NODES and collides(node.get("id")):
+                renamed[node.get("id")] = engine_name(node.get("id"))
+    if not renamed:
+        return
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        if node.get("id") in renamed and _bpmn(node.tag) and _local(node.tag) in _FLOW_NODES:
+            node.set("id", renamed[node.get("id")])
+        for attribute in _REF_ATTRIBUTES:
+            if node.get(attribute) in renamed:
+                node.set(attribute, renamed[node.get(attribute)])
+        if _local(node.tag) in _REF_ELEMENTS and (node.text or "").strip() in renamed:
+            node.text = renamed[node.text.strip()]
+
+
+def _restore_designer_ids(specs: Iterable[Any]) -> None:
+    """Renamed elements show the designer's id (``bpmn_id``) while the engine keys them by engine name."""
+    for spec in specs:
+        for task_spec in spec.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if bpmn_id and bpmn_id.endswith(ENGINE_SUFFIX):
+                task_spec.bpmn_id = designer_id(bpmn_id)
 
 
 def read_properties(node: Any) -> dict[str, str]:
@@ -129,7 +207,7 @@ class _MotcuaEventMixin(_MotcuaNodeMixin):
 
     def parse_timer_event(self, event: Any) -> Any:
         description = self.get_event_description(event)
-        name = self.node.get("name", self.node.get("id"))
+        name = self.node.get("name", designer_id(self.node.get("id")))
         for kind, cls in TIMER_CLASSES.items():
             expr = first(event.findall(f"{{{BPMN_NS}}}{kind}"))
             if expr is not None and (expr.text or "").strip():
@@ -242,7 +320,7 @@ def _check_element(node: Any, process_id: str) -> None:
         if not _bpmn(child.tag):
             continue
         local = _local(child.tag)
-        element_id = child.get("id") or f"{process_id}/{local}"
+        element_id = designer_id(child.get("id")) or f"{process_id}/{local}"
         if local in UNSUPPORTED_REASONS:
             raise CompileError(element_id, UNSUPPORTED_REASONS[local][1])
         if local in _STRUCTURE:
@@ -330,10 +408,11 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
             if proc.get("id") in nodes:
                 raise CompileError(proc.get("id"), f"duplicate process id in {name}")
             nodes[proc.get("id")] = proc
+        _rename_colliding(root)
         try:
             parser.add_bpmn_xml(root, name)
         except (ValidationException, SpiffWorkflowException) as exc:
-            raise CompileError(getattr(exc, "id", None), f"{name}: {_message(exc)}") from None
+            raise CompileError(designer_id(getattr(exc, "id", None)), f"{name}: {_message(exc)}") from None
         except Exception as exc:
             raise CompileError(None, f"{name}: {type(exc).__name__}: {_message(exc)}") from None
     if process_id not in nodes:
@@ -353,14 +432,14 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
         for call in nodes[pid].iter(f"{{{BPMN_NS}}}callActivity"):
             called = call.get("calledElement")
             if not called:
-                raise CompileError(call.get("id"), "call activity without calledElement")
+                raise CompileError(designer_id(call.get("id")), "call activity without calledElement")
             todo.append(called)
 
     try:
         spec = parser.get_spec(process_id)
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException) as exc:
-        raise CompileError(getattr(exc, "id", None) or process_id, _message(exc)) from None
+        raise CompileError(designer_id(getattr(exc, "id", None)) or process_id, _message(exc)) from None
     except CompileError:
         raise
     except (TimerError, EvaluationError) as exc:
@@ -368,6 +447,7 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
     except Exception as exc:
         raise CompileError(process_id, f"{type(exc).__name__}: {_message(exc)}") from None
 
+    _restore_designer_ids([spec, *subprocess_specs.values()])
     spec_dict, sub_dicts = specs_to_dict(spec, subprocess_specs)
     compiled = CompiledProcess(
         process_id=process_id, name=nodes[process_id].get("name"), spec=spec_dict, subprocess_specs=sub_dicts,
@@ -380,5 +460,5 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
 
 def _message(exc: Exception) -> str:
     msg = getattr(exc, "error_msg", None) or str(exc)
-    return msg.split("\n")[0][:500]
+    return designer_text(msg.split("\n")[0])[:500]
 

@@ -9,6 +9,7 @@ the dossier can be fixed and the step completed again.
 from __future__ import annotations
 
 import copy
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from .errors import ConditionError, EngineError, TaskNotReady, UnknownTask
-from .parser import CompiledProcess
+from .parser import CompiledProcess, designer_id, designer_text
 from .script_engine import SCRIPT_ENGINE
 from .serializer import state_from_text, state_to_text
 from .timers import CLOCK, as_utc, due_at_of
@@ -90,6 +91,12 @@ def _failing_spec(exc: BaseException) -> str | None:
     task = getattr(exc, "task", None)
     if task is not None:
         return getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name
+    # A plain Python error inside SpiffWorkflow (a multi-instance over a missing list…) names no task:
+    # the innermost engine frame running one does.
+    for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
+        spec = getattr(frame.f_locals.get("my_task"), "task_spec", None)
+        if getattr(spec, "bpmn_id", None):
+            return spec.bpmn_id
     return None
 
 
@@ -105,8 +112,8 @@ def _root_message(exc: BaseException) -> str:
 
 def _condition_error(exc: BaseException) -> ConditionError:
     """Name the element whose expression failed, and the expression, for the dossier incident."""
-    spec_id = getattr(exc, "spec_id", None) or _failing_spec(exc)
-    message = _root_message(exc)
+    spec_id = designer_id(getattr(exc, "spec_id", None) or _failing_spec(exc))
+    message = designer_text(_root_message(exc))
     expression = getattr(exc, "expression", None)
     if expression:
         message = f"{expression!r}: {message}"
@@ -134,16 +141,16 @@ def _mutate(handle: Workflow, now: datetime, action: Callable[[BpmnWorkflow], T]
 def start(compiled: CompiledProcess, data: dict[str, Any], *, now: datetime) -> Workflow:
     """Create a dossier's workflow with ``data`` and run it to its first waiting steps."""
     spec, subprocess_specs = compiled.specs()
-    wf = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
-    for task in wf.get_tasks(state=TaskState.READY):
-        task.data.update(copy.deepcopy(data))
-    handle = Workflow(wf, compiled)
     with _clock(now):
         try:
+            # building the workflow readies its start task already: it may fail as any later engine step
+            wf = BpmnWorkflow(spec, subprocess_specs, script_engine=SCRIPT_ENGINE)
+            for task in wf.get_tasks(state=TaskState.READY):
+                task.data.update(copy.deepcopy(data))
             wf.do_engine_steps()
         except Exception as exc:
             raise _condition_error(exc) from exc
-    return handle
+    return Workflow(wf, compiled)
 
 
 def _step_view(task: Any) -> StepView:
@@ -152,7 +159,7 @@ def _step_view(task: Any) -> StepView:
     return StepView(
         task_id=str(task.id), spec_id=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id or "",
         lane=spec.lane, lane_id=ext.get("lane_id"), properties=dict(ext.get("properties") or {}),
-        process_id=task.workflow.spec.name, data=copy.deepcopy(task.data),
+        process_id=designer_id(task.workflow.spec.name), data=copy.deepcopy(task.data),
     )
 
 

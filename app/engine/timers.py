@@ -9,6 +9,13 @@ Timer text is recognised as an ISO 8601 literal first (``PT5M`` unquoted as Camu
 quoted as SpiffArena writes it, dates, ``R3/PT1H`` cycles); only otherwise is it evaluated, by our safe
 evaluator, against the task data. Timer durations are wall-clock time (working time is the deadline
 module's business, not the engine's).
+
+Ranges (:func:`check_timer_text`, used by upload validation, and again before every computation here):
+a duration at most :data:`MAX_TIMER_DURATION` (ten years), a date within :data:`TIMER_DATES`, a cycle
+repeating at most :data:`MAX_TIMER_CYCLES` times after a period longer than zero. Why: past them the
+arithmetic fails or never ends — ``PT99999999999999H`` overflows ``timedelta``, SpiffWorkflow adds a
+duration's years month by month (``P99999999999Y`` would loop for ever, holding the GIL), ``datetime``
+stops at year 9999, and ``R/PT0S`` would be due again at every tick. Nothing longer is a real deadline.
 """
 from __future__ import annotations
 
@@ -38,6 +45,15 @@ _DURATION = re.compile(r"^P(?!$)(\d+(?:[.,]\d+)?Y)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,
                        r"(T(?=\d)(\d+(?:[.,]\d+)?H)?(\d+(?:[.,]\d+)?M)?(\d+(?:[.,]\d+)?S)?)?$", re.IGNORECASE)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _CYCLE = re.compile(r"^R\d*/[^/\s]+(/[^/\s]+)?$", re.IGNORECASE)
+
+#: Longest wall-clock time one timer waits, or one cycle repeats after (a year counted as 366 days).
+MAX_TIMER_DURATION = timedelta(days=3660)
+#: A ``timeDate`` (or a cycle's start or end) must fall in ``[first, last)``.
+TIMER_DATES = (datetime(1970, 1, 1, tzinfo=UTC), datetime(3000, 1, 1, tzinfo=UTC))
+#: Most repetitions a cycle may declare (``R5/PT1H``); ``R/PT1H`` repeats until the step is left.
+MAX_TIMER_CYCLES = 10_000
+_LONGEST_DAYS = {"years": 366, "months": 31, "weeks": 7, "days": 1}
+_SECONDS = {"hours": 3600, "minutes": 60, "seconds": 1}
 
 
 def clock_now() -> datetime:
@@ -88,32 +104,63 @@ def timer_text(expression: str | None, data: dict[str, Any] | None = None) -> st
 
 
 def parse_datetime(text: str) -> datetime:
-    """ISO date-time as aware UTC; a value without an offset is Vietnamese local time."""
-    value = datetime.fromisoformat(text)
+    """ISO date-time as aware UTC; a value without an offset is Vietnamese local time. Refused outside
+    :data:`TIMER_DATES`."""
+    first, last = TIMER_DATES
+    out_of_range = TimerError(f"timer date {text!r} is not between {first.year} and {last.year - 1}")
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise TimerError(f"invalid ISO 8601 date-time {text!r}") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=DEFAULT_TZ)
-    return value.astimezone(UTC)
+    try:
+        value = value.astimezone(UTC)
+    except OverflowError:  # year 1 east of UTC, or year 9999 west of it
+        raise out_of_range from None
+    if not first <= value < last:
+        raise out_of_range
+    return value
 
 
-def add_duration(text: str, start: datetime) -> datetime:
-    """``start`` + ISO 8601 duration, with calendar months and years."""
+def parse_duration(text: str) -> dict[str, int | float]:
+    """ISO 8601 duration as SpiffWorkflow's parts; refused when it may be longer than MAX_TIMER_DURATION.
+
+    The bound is judged on the parts (a year as 366 days, a month as 31), before any ``timedelta`` or
+    calendar arithmetic is attempted, so no text can make this overflow or loop.
+    """
     try:
         parsed = TimerEventDefinition.parse_iso_duration(text)
     except Exception as exc:  # SpiffWorkflow raises bare Exception
         raise TimerError(f"invalid ISO 8601 duration {text!r}") from exc
-    return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    days = sum(parsed.get(name, 0) * factor for name, factor in _LONGEST_DAYS.items())
+    seconds = days * 86_400 + sum(parsed.get(name, 0) * factor for name, factor in _SECONDS.items())
+    if seconds > MAX_TIMER_DURATION.total_seconds():
+        raise TimerError(f"timer duration {text!r} is longer than {MAX_TIMER_DURATION.days} days")
+    return parsed
+
+
+def add_duration(text: str, start: datetime) -> datetime:
+    """``start`` + ISO 8601 duration, with calendar months and years."""
+    parsed = parse_duration(text)
+    try:
+        return start + TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    except (OverflowError, ValueError) as exc:
+        raise TimerError(f"duration {text!r} after {start.isoformat()} is out of range") from exc
 
 
 def _time_or_duration(text: str) -> datetime | dict:
     if text.upper().startswith("P"):
-        return TimerEventDefinition.parse_iso_duration(text)
+        return parse_duration(text)
     return parse_datetime(text)
 
 
-def parse_cycle(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
-    """``R[n]/start/duration``, ``R[n]/duration/end`` or ``R[n]/duration`` (first due at ``now`` + duration)."""
+def _cycle_parts(text: str) -> tuple[int, datetime | dict, datetime | dict | None]:
+    """``R[n]/a[/b]`` read and range-checked: the count and the one or two parts (dates or durations)."""
     try:
         parts = text.upper()[1:].split("/")
+        if len(parts) not in (2, 3) or len(parts[0]) > 9:
+            raise ValueError(text)
         cycles = int(parts[0]) if parts[0] else -1
         first = _time_or_duration(parts[1])
         second = _time_or_duration(parts[2]) if len(parts) == 3 else None
@@ -121,15 +168,46 @@ def parse_cycle(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
         raise
     except Exception as exc:
         raise TimerError(f"invalid ISO 8601 cycle {text!r}") from exc
-    if isinstance(first, datetime) and isinstance(second, dict):
-        return cycles, first, TimerEventDefinition.get_timedelta_from_start(second, first)
-    if isinstance(first, dict) and isinstance(second, datetime):
-        duration = TimerEventDefinition.get_timedelta_from_end(first, second)
-        return cycles, second - duration, duration
-    if isinstance(first, dict) and second is None:
-        duration = TimerEventDefinition.get_timedelta_from_start(dict(first), now)
-        return cycles, now + duration, duration
+    if cycles > MAX_TIMER_CYCLES:
+        raise TimerError(f"cycle {text!r} repeats more than {MAX_TIMER_CYCLES} times")
+    if isinstance(first, datetime) and not isinstance(second, dict):
+        raise TimerError(f"invalid ISO 8601 cycle {text!r}")
+    for part in (first, second):
+        if isinstance(part, dict) and not any(part.values()):
+            raise TimerError(f"cycle {text!r} repeats after no time at all")
+    return cycles, first, second
+
+
+def parse_cycle(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
+    """``R[n]/start/duration``, ``R[n]/duration/end`` or ``R[n]/duration`` (first due at ``now`` + duration)."""
+    cycles, first, second = _cycle_parts(text)
+    try:
+        if isinstance(first, datetime) and isinstance(second, dict):
+            return cycles, first, TimerEventDefinition.get_timedelta_from_start(second, first)
+        if isinstance(first, dict) and isinstance(second, datetime):
+            duration = TimerEventDefinition.get_timedelta_from_end(first, second)
+            return cycles, second - duration, duration
+        if isinstance(first, dict) and second is None:
+            duration = TimerEventDefinition.get_timedelta_from_start(dict(first), now)
+            return cycles, now + duration, duration
+    except (OverflowError, ValueError) as exc:
+        raise TimerError(f"cycle {text!r} is out of range") from exc
     raise TimerError(f"invalid ISO 8601 cycle {text!r}")
+
+
+def check_timer_text(kind: str, text: str) -> None:
+    """Raise :class:`TimerError` if an ISO 8601 timer literal is out of the ranges the engine schedules.
+
+    ``kind`` is ``timeDuration``, ``timeDate`` or ``timeCycle``; upload validation calls this (pure: no
+    clock, no data) so the designer hears about ``PT99999999999999H`` before any dossier runs it.
+    """
+    value = _unquote(text)
+    if kind == "timeDuration":
+        parse_duration(value)
+    elif kind == "timeDate":
+        parse_datetime(value)
+    else:
+        _cycle_parts(value)
 
 
 def due_at_of(task: Any) -> datetime | None:

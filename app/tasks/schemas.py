@@ -39,7 +39,8 @@ class TaskDetailOut(TaskOut):
 
 
 class CompleteIn(StrictSchema):
-    data = ma.fields.Dict(load_default=dict, metadata={"description": "the step's form, checked against its JSON Schema"})
+    data = ma.fields.Dict(required=True, metadata={
+        "description": "the step's form, checked against its JSON Schema (`{}` for a step without a form)"})
 
 
 class AssignIn(StrictSchema):

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from app import engine
 from app.audit import service as audit
+from app.definitions.forms import data_errors
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -211,17 +211,7 @@ def validate_form(step: Step, data: dict[str, Any]) -> None:
     schema = form_schema(step)
     if not schema:
         return
-    errors: dict[str, list[str]] = {}
-    validator = Draft202012Validator(schema, format_checker=FormatChecker())
-    for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
-        path = ".".join(str(p) for p in error.absolute_path)
-        if error.validator == "required" and isinstance(error.instance, dict):
-            for name in error.validator_value:
-                if name not in error.instance:
-                    key = f"{path}.{name}" if path else name
-                    errors.setdefault(key, []).append("Trường này là bắt buộc. / Required.")
-            continue
-        errors.setdefault(path or "_schema", []).append(error.message)
+    errors = data_errors(schema, data)
     if errors:
         raise Unprocessable("Dữ liệu biểu mẫu không hợp lệ.", detail_en="The form data is not valid.", errors=errors)
 

@@ -27,6 +27,8 @@ def test_case_becomes_a_draft_matching_its_table_and_publishes(case_id, cases, c
     draft = response.get_json()
     assert (draft["key"], draft["version"], draft["status"]) == (key, 1, "draft")
     assert draft["publishable"] and draft["errors"] == []
+    # the review gateways read `approved`: the generated forms declare it, required and yes/no (issue #15.2)
+    assert not [w for w in draft["warnings"] if w["code"].startswith("data_")], draft["warnings"]
     # Steps: one per row, in order, named by their label, in the lane of their responsible unit, with the
     # table's time (None = not counted).
     assert len(draft["steps"]) == len(case["steps"])

@@ -83,7 +83,9 @@ def test_publish_needs_every_lane_bound(client, auth, demo, designer_headers):
 def test_replace_supersedes_the_old_procedure(client, auth, demo, designer_headers):
     admin = auth.headers("admin")
     data = shipped_bpmn(KEY).replace(f'id="{KEY}"'.encode(), b'id="cb_luu_tru_cap_lai_2026"')
-    r = upload(client, designer_headers, data, replaces=KEY)
+    # publishing needs a receiving agency: the replacement is received where the old procedure was
+    agency_id = client.get(f"/api/v1/process-definitions/{KEY}", headers=admin).get_json()["agency_id"]
+    r = upload(client, designer_headers, data, replaces=KEY, agency_id=agency_id)
     assert r.status_code == 201, r.get_json()
     r = client.get("/api/v1/process-definitions/cb_luu_tru_cap_lai_2026", headers=admin)
     assert r.get_json()["replaces_key"] == KEY
