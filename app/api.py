@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import current_app
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
@@ -38,10 +39,25 @@ class Problem(ma.Schema):
     errors = ma.fields.Raw(metadata={"description": "Per field (or per BPMN element) errors"})
 
 
+class SchemaRulesPlugin(BasePlugin):
+    """Say in the OpenAPI document the rules a schema class enforces beyond its fields: a change body
+    (:class:`ChangeSchema`) needs at least one field, so generated clients and fuzzers know ``{}`` is a 422."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        schema_class = schema if isinstance(schema, type) else type(schema)
+        if isinstance(schema_class, type) and issubclass(schema_class, ChangeSchema):
+            return {"minProperties": 1}
+        return None
+
+
 class ProblemApi(Api):
     """flask-smorest with its error handler replaced by ours (RFC 9457 bodies)."""
 
     ERROR_SCHEMA = Problem
+
+    def _init_spec(self, *, extra_plugins=None, **options):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), SchemaRulesPlugin()], **options)
 
     def init_app(self, app, *args, **kwargs):  # flask-smorest's signature
         # ids are 64-bit in the database: a longer number in a path is a 404, not an overflow (500)
@@ -50,6 +66,16 @@ class ProblemApi(Api):
 
     def handle_http_exception(self, error):
         return errors.handle_http_exception(error)
+
+    def _register_pagination_header(self) -> None:
+        """Document ``X-Pagination`` as what it is: a header whose text is a JSON object (not a schema'd value)."""
+        from flask_smorest.pagination import PaginationMetadataSchema
+
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata as JSON text, e.g. "
+                           '{"total": 42, "total_pages": 5, "first_page": 1, "last_page": 5, "page": 1, "next_page": 2}',
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }, lazy=True)
 
     def _register_responses(self) -> None:
         """Document error responses as they are sent: ``application/problem+json`` with :class:`Problem`."""

@@ -18,6 +18,8 @@ _NUM = r"(\d+(?:[.,]\d+)?)"
 _PATTERN = re.compile(
     rf"^P(?:{_NUM}W)?(?:{_NUM}D)?(?:T(?:{_NUM}H)?(?:{_NUM}M)?(?:{_NUM}S)?)?$"
 )
+#: What the API documents for a duration parameter (case-insensitive, optionally quoted, as parsed below).
+DURATION_PATTERN = r"^\s*[\"']?\s*[Pp](\d+([.,]\d+)?[WwDd])*([Tt](\d+([.,]\d+)?[HhMmSs])*)?\s*[\"']?\s*$"
 
 
 class DurationError(ValueError):

@@ -34,6 +34,8 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 _US = timedelta(microseconds=1)
 
 #: ``{weekday: [(start, end), ...]}`` or seven rows Monday first; bounds are ``time`` or ``"HH:MM"``.
+#: Years the API accepts (the ``holidays`` package and the decisions we know of cover these).
+MIN_YEAR, MAX_YEAR = 2000, 2100
 SessionsIn = Mapping[int, Sequence[Sequence[time | str]]] | Sequence[Sequence[Sequence[time | str]]]
 
 

@@ -5,15 +5,19 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import ChangeSchema, LocalDateTime, StrictSchema
-from app.calendar.model import COMPLETION_RULES
+from app.calendar.durations import DURATION_PATTERN
+from app.calendar.model import COMPLETION_RULES, MAX_YEAR, MIN_YEAR
 from app.calendar.models import OVERRIDE_KINDS
 
 
 class DueDateQuery(StrictSchema):
     agency = ma.fields.Integer(load_default=None, allow_none=True, metadata={"description": "agency id; none: national"})
     start = LocalDateTime(required=True, metadata={"description": "reception moment, ISO 8601 with offset"})
+    # pattern and year bounds are documented here and enforced by the service, which names the problem
+    # (invalid_duration, year_out_of_range) instead of a generic mismatch
     duration = ma.fields.String(required=True, validate=validate.Length(min=1, max=40),
-                                metadata={"description": "working duration, ISO 8601 (P1D = 8 h, PT4H, P0.5D)"})
+                                metadata={"description": "working duration, ISO 8601 (P1D = 8 h, PT4H, P0.5D)",
+                                          "pattern": DURATION_PATTERN})
 
 
 class DueDateOut(ma.Schema):
@@ -29,7 +33,7 @@ class DueDateOut(ma.Schema):
 
 class DaysQuery(StrictSchema):
     agency = ma.fields.Integer(load_default=None, allow_none=True)
-    year = ma.fields.Integer(required=True)
+    year = ma.fields.Integer(required=True, metadata={"minimum": MIN_YEAR, "maximum": MAX_YEAR})
 
 
 class DayOut(ma.Schema):
@@ -60,7 +64,7 @@ class OverrideIn(StrictSchema):
 
 
 class OverrideQuery(StrictSchema):
-    year = ma.fields.Integer()
+    year = ma.fields.Integer(metadata={"minimum": MIN_YEAR, "maximum": MAX_YEAR})
 
 
 class OverrideOut(ma.Schema):
@@ -74,12 +78,19 @@ class OverrideOut(ma.Schema):
     created_at = LocalDateTime()
 
 
+def _day_sessions() -> ma.fields.List:
+    """One weekday's sessions: up to four ["HH:MM", "HH:MM"] pairs (order and overlap: the service)."""
+    bound = ma.fields.String(validate=validate.Regexp(r"^\d\d:\d\d$"))
+    return ma.fields.List(ma.fields.List(bound, validate=validate.Length(equal=2)), validate=validate.Length(max=4))
+
+
+#: The week, weekday "0" (Monday) … "6" (Sunday); a weekday left out has no session.
+WeekSessionsIn = StrictSchema.from_dict({str(i): _day_sessions() for i in range(7)}, name="WeekSessionsIn")
+
+
 class SettingsIn(ChangeSchema):
-    sessions = ma.fields.Dict(keys=ma.fields.String(validate=validate.OneOf([str(i) for i in range(7)])),
-                              values=ma.fields.List(ma.fields.List(ma.fields.String(), validate=validate.Length(equal=2)),
-                                                    validate=validate.Length(max=4)),
-                              allow_none=True, metadata={"description": "weekday 0 (Monday)..6 → up to four "
-                                                         "[\"HH:MM\", \"HH:MM\"] sessions, ordered, not overlapping"})
+    sessions = ma.fields.Nested(WeekSessionsIn, allow_none=True, metadata={
+        "description": "weekday 0 (Monday)..6 → up to four [\"HH:MM\", \"HH:MM\"] sessions, ordered, not overlapping"})
     reception_cutoff = ma.fields.String(allow_none=True, validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$"),
                                        metadata={"description": "HH:MM, after the week's first session starts"})
     completion_rule = ma.fields.String(allow_none=True, validate=validate.OneOf(COMPLETION_RULES))

@@ -31,6 +31,8 @@ from app.calendar.model import (
     COMPLETION_RULES,
     DEFAULT_RECEPTION_CUTOFF,
     DEFAULT_TZ,
+    MAX_YEAR,
+    MIN_YEAR,
     CalendarError,
     CalendarRangeError,
     CalendarSettingsError,
@@ -54,8 +56,6 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.org.tree import agency_edges, descendants
 
 NATIONAL_OVERRIDES_FILE = Path(__file__).with_name("national_overrides.json")
-#: Years the API accepts (the ``holidays`` package and the decisions we know of cover these).
-MIN_YEAR, MAX_YEAR = 2000, 2100
 #: Longest range of days one POST may declare (Tết is at most ~9 days in a row).
 MAX_OVERRIDE_RANGE_DAYS = 31
 _CACHE_LIMIT = 256

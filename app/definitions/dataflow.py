@@ -241,9 +241,10 @@ def check_forms(*, steps: Iterable[Mapping[str, Any]], uses: Iterable[ConditionU
                 issues.append(_issue(
                     "data_type_mismatch", sev,
                     f"{where_vi} so sánh '{name}' (kiểu {'/'.join(sorted(types))}) với {value!r} (kiểu {kind}): "
-                    f"không bao giờ bằng nhau.",
-                    f"{where_en} compares '{name}' ({'/'.join(sorted(types))}) with {value!r} ({kind}): they "
-                    f"can never be equal.", use.element_id, use.line))
+                    f"khác kiểu, phép so sánh không bao giờ đúng hoặc lỗi tại cổng.",
+                    f"{where_en} compares '{name}' ({'/'.join(sorted(types))}) with {value!r} ({kind}): of "
+                    f"different types, the comparison never holds or fails at the gateway.",
+                    use.element_id, use.line))
             choices = [p["enum"] for p in props if isinstance(p, dict) and isinstance(p.get("enum"), list)]
             if kind == "string" and choices and not any(value in c for c in choices):
                 issues.append(_issue(

@@ -121,6 +121,7 @@ def test_na_3857_from_reception_to_finished(flow, clock):
     assert html.status_code == 200 and html.mimetype == "text/html"
     text = html.get_data(as_text=True)
     assert "PHIẾU KIỂM SOÁT" in text.upper() and "09:00 02/03/2026" in text and "Đúng hạn" in text
+    assert "Cách xác định kết quả" in text and "buổi làm việc chứa thời hạn" in text  # the session rule (#15.5)
 
     # the trail: every change is in the audit log, in the same transaction
     from app.audit.models import AuditEvent

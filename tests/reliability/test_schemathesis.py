@@ -6,7 +6,9 @@ generated requests (valid per the spec, plus a few invalid ones as admin) must g
 - no 5xx (schemathesis' ``not_a_server_error``);
 - for every 4xx an ``application/problem+json`` body with ``status`` equal to the HTTP status;
 - a body that conforms to the documented schema where the spec documents one
-  (``response_schema_conformance``, ``content_type_conformance``).
+  (``response_schema_conformance``, ``content_type_conformance``), and headers as documented
+  (``response_headers_conformance``);
+- invalid data refused (``negative_data_rejection``).
 
 Deterministic (``derandomize=True``, no example database, no shrinking) and bounded: runs once in CI, on
 SQLite (the PostgreSQL run skips it: the same views, the same schemas). ``FUZZ_EXAMPLES`` raises the count.
@@ -25,7 +27,9 @@ from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from schemathesis import GenerationMode  # noqa: E402
 from schemathesis.checks import (  # noqa: E402
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
 )
 from sqlalchemy import select  # noqa: E402
@@ -64,7 +68,12 @@ def problem_json_for_errors(ctx, response, case) -> None:
     return None
 
 
-CHECKS = [not_a_server_error, problem_json_for_errors, response_schema_conformance, content_type_conformance]
+CHECKS = [not_a_server_error, problem_json_for_errors, response_schema_conformance, content_type_conformance,
+          response_headers_conformance]
+#: Valid data is accepted (or refused for a reason of state or rights), invalid data refused: per mode.
+#: (positive_data_acceptance is not run yet: about 15 operations answer a schema-valid request with a 422 for
+#: a rule of content or state no schema can state, e.g. an agency_id that does not exist; see issue #15.)
+MODE_CHECKS = {GenerationMode.POSITIVE: [], GenerationMode.NEGATIVE: [negative_data_rejection]}
 
 
 def _operation_labels() -> list[str]:
@@ -144,7 +153,7 @@ def _fuzz(operation, headers: dict[str, str], mode: GenerationMode, examples: in
         seen["n"] += 1
         case.headers = {**(case.headers or {}), **headers}
         response = case.call()
-        case.validate_response(response, checks=CHECKS)
+        case.validate_response(response, checks=CHECKS + MODE_CHECKS[mode])
 
     run()
     return seen["n"]

@@ -268,6 +268,7 @@ def test_page_draws_the_known_bars(history, auditor, client):
     html = r.get_data(as_text=True)
     assert "<script" not in html and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "Tỷ lệ đúng hạn theo đơn vị" in html
+    assert "Cách xác định kết quả" in html  # how early / on time / late is judged, beside the figures (#15.5)
     bars = re.findall(r'<rect class="bar"[^>]*data-label="([^"]*)" data-value="([^"]*)"', html)
     by_unit = dict(bars[:6])
     assert by_unit == {"Lãnh đạo Sở Nội vụ": "1", "Văn phòng Sở Nội vụ": "0.25",
