@@ -3,6 +3,7 @@ import { api, apiAll, hasRole } from '../api.js';
 import { tr } from '../i18n.js';
 import { NOT_INSTALLED, bpmnInstalled, camundaDescriptor, getProperty, loadModeler, loadViewer, markIssues, setProperty } from '../bpmn.js';
 import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
+import { formsSection } from './forms.js';
 
 const STATUS = {
   draft: ['Bản nháp', 'Draft'], in_review: ['Đang xem xét', 'In review'], published: ['Đã ban hành', 'Published'],
@@ -212,6 +213,11 @@ export async function versionView(key, number) {
           [tr('Thời hạn', 'Limit'), (s) => s.time_limit || ''], [tr('Biểu mẫu', 'Form'), (s) => s.form || '']], v.steps || []))),
     h('h2', tr('Sơ đồ', 'Diagram')), dia,
   ];
+  try {
+    parts.push(await formsSection(v, base, { editable: v.status === 'draft' && hasRole('admin', 'designer'), onSaved: reload, messages }));
+  } catch (error) {
+    if (error.status !== 401) showProblem(messages, error);
+  }
 
   if (v.lane_bindings && v.lane_bindings.length) {
     parts.push(h('h2', tr('Gán làn cho đơn vị', 'Lane bindings')),
