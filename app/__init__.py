@@ -50,6 +50,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_secret_key(Path(app.instance_path))
+    config_module.check_settings(app.config)  # a setting accepted now never fails a later request
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
     app.json.ensure_ascii = False  # Vietnamese travels as UTF-8, not \u escapes
 
@@ -68,10 +69,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from app import database, errors, json_limits, request_cache, security_headers, warm_heap
     from app.api import ProblemApi
-    from app.auth import guard, passwords
+    from app.auth import guard
     from app.clock import SystemClock
     from app.extensions import db, migrate
     from app.models import import_all
+    from app.org import passwords
 
     import_all()
     app.extensions.setdefault("clock", app.config.get("CLOCK") or SystemClock())

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import current_app
+from flask import current_app, request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
@@ -144,3 +144,20 @@ def page_of(stmt, pagination_parameters):
     pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     offset = pagination_parameters.first_item
     return list(db.session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
+
+
+def if_match() -> int | None:
+    """The ``If-Match`` ETag as a lock version (None when absent or ``*``); a malformed one answers 412."""
+    raw = request.headers.get("If-Match")
+    if raw is None or raw.strip() == "*":
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.PreconditionFailed("If-Match không hợp lệ.", detail_en="Malformed If-Match header.") from None
+
+
+def etag(row) -> dict[str, str]:
+    """The ``ETag`` header of a row with a ``lock_version`` (a dossier): what ``If-Match`` sends back."""
+    return {"ETag": f'"{row.lock_version}"'}

@@ -7,7 +7,7 @@ sees it on its next request. A request reads all tokens with one small query (:f
 
 - ``CALENDAR``: bumped by :func:`app.calendar.service.bump_version` on every override or settings change.
 - ``ORGANISATION``: bumped by an ORM hook whenever an agency or unit is inserted, changed or deleted (any
-  code path that goes through the ORM; see :func:`_organisation_changed`).
+  code path that goes through the ORM; see ``app.org.tree._organisation_changed``).
 
 A missing token (an empty database, a test that emptied the tables) means "do not cache": callers compute.
 """
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Integer, String, event, select
+from sqlalchemy import Integer, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -48,7 +48,7 @@ def token_of(session: Session, kind: int) -> str | None:
 def bump(session: Session, kind: int) -> None:
     """Invalidate every process's cache of ``kind``: a new token, written in the caller's transaction.
 
-    Through the session's connection, so it also works from inside a flush (:func:`_organisation_changed`).
+    Through the session's connection, so it also works from inside a flush (the organisation hook).
     """
     forget(_MEMO)
     connection = session.connection()
@@ -57,14 +57,3 @@ def bump(session: Session, kind: int) -> None:
     stmt = insert(CacheVersion).values(id=kind, version=1, token=token)
     connection.execute(stmt.on_conflict_do_update(index_elements=[CacheVersion.id],
                                                   set_={"version": CacheVersion.version + 1, "token": token}))
-
-
-@event.listens_for(Session, "after_flush")
-def _organisation_changed(session: Session, _context: object) -> None:
-    """Any agency or unit written through the ORM bumps the organisation token in the same transaction."""
-    from app.org.models import Agency, Unit
-
-    for group in (session.new, session.dirty, session.deleted):  # still the pre-flush sets here
-        if any(isinstance(obj, (Agency, Unit)) for obj in group):
-            bump(session, ORGANISATION)
-            return

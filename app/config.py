@@ -23,13 +23,17 @@ Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: 
 ``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15), ``REPORT_MAX_DAYS`` (731),
 ``DUE_SOON_FRACTION`` (0.25), ``ESCALATION_DELAYS`` (``PT4H``, ``P1D``), ``THROTTLE_*`` (login and lookup limits),
 ``JSON_MAX_DEPTH`` (32: deeper JSON bodies are a 422).
+``DUE_SOON_FRACTION``, ``ESCALATION_DELAYS`` (JSON) and ``NOTIFICATION_WEBHOOK_URL`` may also come from the
+environment (:data:`OPTIONAL_FROM_ENV`); :func:`check_settings` refuses bad ones when the app is created.
 Read from the environment by the modules that use them: ``METRICS_TOKEN``, ``METRICS_ALLOW_FROM``,
 ``PROMETHEUS_MULTIPROC_DIR`` (see ``app/metrics``).
 """
 from __future__ import annotations
 
+import json
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +64,68 @@ def load_secret_key(instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+class SettingsError(ValueError):
+    """A setting the service cannot run with; raised when the app is created, never at a later request."""
+
+
+#: Settings read from the environment only when set (else ``DEFAULTS`` or the module's default applies):
+#: name → how the text becomes the value. JSON values may be given per agency: ``{"CB-SNV": …, "default": …}``.
+OPTIONAL_FROM_ENV: dict[str, Any] = {
+    "NOTIFICATION_WEBHOOK_URL": str,
+    "DUE_SOON_FRACTION": json.loads,
+    "ESCALATION_DELAYS": json.loads,
+}
+
+
+def _optional_settings() -> dict[str, Any]:
+    found = {}
+    for name, parse in OPTIONAL_FROM_ENV.items():
+        text = os.environ.get(name)
+        if text is None or not text.strip():
+            continue
+        try:
+            found[name] = parse(text.strip())
+        except ValueError as exc:
+            raise SettingsError(f"{name}: {exc}") from None
+    return found
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, when the app is created, a setting that would make a later request or scheduled job fail.
+
+    ``DUE_SOON_FRACTION``: a number in (0, 1), or such numbers per agency; ``ESCALATION_DELAYS``: working
+    durations for ``escalate_unit_leader`` and ``escalate_agency_leader`` (or per agency);
+    ``NOTIFICATION_WEBHOOK_URL``: an ``http(s)://`` URL.
+    """
+    from app.calendar.durations import DurationError, parse_working_duration
+
+    def per_agency(name: str, value: Any, is_one: Any) -> list[Any]:
+        if is_one(value):
+            return [value]
+        if isinstance(value, Mapping) and value and all(is_one(v) for v in value.values()):
+            return list(value.values())
+        raise SettingsError(f"{name}: {value!r} is neither one value nor {{agency code: value, \"default\": value}}")
+
+    fraction = config.get("DUE_SOON_FRACTION")
+    if fraction is not None:
+        for value in per_agency("DUE_SOON_FRACTION", fraction, lambda v: isinstance(v, (int, float))
+                                and not isinstance(v, bool)):
+            if not 0 < value < 1:
+                raise SettingsError(f"DUE_SOON_FRACTION: {value} is not between 0 and 1")
+    delays = config.get("ESCALATION_DELAYS")
+    if delays is not None:
+        kinds = {"escalate_unit_leader", "escalate_agency_leader"}
+        for value in per_agency("ESCALATION_DELAYS", delays, lambda v: isinstance(v, Mapping) and set(v) == kinds):
+            for kind, text in value.items():
+                try:
+                    parse_working_duration(text)
+                except DurationError as exc:
+                    raise SettingsError(f"ESCALATION_DELAYS.{kind}: {exc}") from None
+    url = config.get("NOTIFICATION_WEBHOOK_URL")
+    if url and not str(url).startswith(("http://", "https://")):
+        raise SettingsError(f"NOTIFICATION_WEBHOOK_URL: {url!r} is not an http(s) URL")
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration mapping that ``create_app`` applies when no test config is given."""
     default_db = f"sqlite:///{instance_path / 'motcua.sqlite3'}"
@@ -79,6 +145,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SQLITE_WRITE_GATE": env_bool("SQLITE_WRITE_GATE", True),
         "GC_FREEZE_AFTER_REQUESTS": int(os.environ.get("GC_FREEZE_AFTER_REQUESTS", 100)),
         "PASSWORD_HASH_CONCURRENCY": int(os.environ.get("PASSWORD_HASH_CONCURRENCY", 2)),
+        **_optional_settings(),
     }
 
 

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import text
 
 from app import create_app
-from app.auth.passwords import use_fast_hashing_for_tests
 from app.clock import FrozenClock
 from app.extensions import db
+from app.org.passwords import use_fast_hashing_for_tests
 
 use_fast_hashing_for_tests()
 

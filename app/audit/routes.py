@@ -6,11 +6,11 @@ from flask_smorest import Blueprint
 
 from app.api import page_of
 from app.audit import schemas, service
-from app.auth.guard import current_officer
-from app.auth.scope import visible_agency_ids
 from app.extensions import db
+from app.identity import current_officer
 from app.org.models import Officer
 from app.org.service import list_officers
+from app.org.visibility import visible_agency_ids
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="Nhật ký kiểm tra (audit trail)")
 

@@ -30,13 +30,6 @@ log = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def current_officer() -> Officer:
-    officer = g.get("officer")
-    if officer is None:
-        raise Unauthorized()
-    return officer
-
-
 def authenticate() -> None:
     """``before_request``: apply the permission table, then the data scope, before any view runs."""
     g.officer = None

@@ -6,12 +6,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.audit import service as audit
-from app.auth import guard, passwords, service, throttle
+from app.auth import guard, service, throttle
 from app.auth.schemas import ApiKeyCreatedOut, ApiKeyIn, ApiKeyOut, PasswordChangeIn, RefreshIn, TokenIn, TokenOut
 from app.clock import utcnow
 from app.errors import TooManyRequests, Unauthorized, Unprocessable
 from app.extensions import db
-from app.org import grants
+from app.identity import current_officer
+from app.org import grants, passwords
 from app.org.schemas import OfficerOut
 from app.org.service import change_own_password, get_officer
 
@@ -85,7 +86,7 @@ class Logout(MethodView):
         from flask import g
         if g.get("session_id"):
             service.logout(session=db.session, session_id=g.session_id, now=utcnow())
-            officer = guard.current_officer()
+            officer = current_officer()
             audit.record(session=db.session, actor=officer, action="auth.logout", object_type="officer",
                          object_id=officer.id, summary="Đăng xuất", now=utcnow())
 
@@ -95,7 +96,7 @@ class Me(MethodView):
     @blp.response(200, OfficerOut)
     def get(self):
         """The officer behind the token."""
-        return guard.current_officer()
+        return current_officer()
 
 
 @blp.route("/auth/password")
@@ -104,7 +105,7 @@ class Password(MethodView):
     @blp.response(204)
     def post(self, body):
         """Change one's own password; every token of the account is revoked."""
-        officer = guard.current_officer()
+        officer = current_officer()
         if not passwords.verify_password(officer.password_hash, body["current_password"]):
             raise Unprocessable(errors={"current_password": ["Mật khẩu hiện tại không đúng."]})
         change_own_password(session=db.session, officer=officer, new_password=body["new_password"], now=utcnow())
@@ -117,7 +118,7 @@ class ApiKeys(MethodView):
     @blp.response(200, ApiKeyOut(many=True))
     def get(self):
         """API keys for integrations, with whom each acts as (never their secret); an agency admin's own tree."""
-        actor = guard.current_officer()
+        actor = current_officer()
         within = None if actor.has_role("auditor") else grants.managed_agency_ids(session=db.session, actor=actor)
         return service.list_api_keys(session=db.session, within_agencies=within)
 
@@ -128,7 +129,7 @@ class ApiKeys(MethodView):
 
         The key is shown once.
         """
-        actor = guard.current_officer()
+        actor = current_officer()
         officer = get_officer(session=db.session, officer_id=body["officer_id"])
         grants.check_account_managed(session=db.session, actor=actor, officer=officer)
         if not officer.is_active:
@@ -146,7 +147,7 @@ class ApiKeyRevoke(MethodView):
     @blp.response(200, ApiKeyOut)
     def post(self, key_id):
         """Revoke an API key (an agency admin: of an account it administers)."""
-        actor = guard.current_officer()
+        actor = current_officer()
         key = service.get_api_key(session=db.session, key_id=key_id)
         grants.check_account_managed(session=db.session, actor=actor, officer=key.officer)
         key = service.revoke_api_key(session=db.session, key=key, now=utcnow())

@@ -5,8 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
-from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.org.models import ROLES
+from app.org.passwords import MIN_PASSWORD_LENGTH
 from app.org.schemas import OfficerOut
 
 

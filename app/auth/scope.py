@@ -45,6 +45,7 @@ from app.errors import Forbidden, NotFound
 from app.org.models import Officer, Unit
 from app.org.service import descendant_agency_ids
 from app.org.tree import descendants, unit_edges
+from app.org.visibility import agency_ids, home_agency_ids, is_system_admin, visible_agency_ids
 from app.request_cache import keep, memo
 
 READ_ALL_ROLES = ("admin", "auditor")
@@ -52,32 +53,6 @@ READ_ALL_ROLES = ("admin", "auditor")
 
 def reads_all(officer: Officer) -> bool:
     return officer.has_role(*READ_ALL_ROLES)
-
-
-def is_system_admin(officer: Officer) -> bool:
-    return officer.has_role("admin") and officer.agency_id is None
-
-
-def home_agency_ids(officer: Officer) -> set[int]:
-    found = {unit.agency_id for unit in officer.units}
-    if officer.agency_id is not None:
-        found.add(officer.agency_id)
-    return found
-
-
-def agency_ids(*, session: Session, officer: Officer) -> set[int]:
-    """The officer's agencies with everything below them."""
-    found: set[int] = set()
-    for root in home_agency_ids(officer):
-        found |= descendant_agency_ids(session=session, agency_id=root)
-    return found
-
-
-def visible_agency_ids(*, session: Session, officer: Officer) -> set[int] | None:
-    """Agencies whose people and records the officer may list: None (all) for auditors and system admins."""
-    if officer.has_role("auditor") or is_system_admin(officer):
-        return None
-    return agency_ids(session=session, officer=officer)
 
 
 def descendant_unit_ids(*, session: Session, roots: set[int]) -> set[int]:

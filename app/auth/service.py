@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from app.auth import passwords, tokens
+from app.auth import tokens
 from app.auth.models import ApiKey, AuthSession, RetiredRefreshToken
 from app.errors import NotFound, Unauthorized, Unprocessable
+from app.org import passwords
 from app.org.models import Officer
 
 API_KEY_PREFIX = "mcf"

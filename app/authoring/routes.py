@@ -7,12 +7,12 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import current_officer
 from app.authoring import schemas, service
 from app.authoring.step_table import TableIssue
 from app.clock import utcnow
 from app.errors import BadRequest, UnsupportedMediaType
 from app.extensions import db
+from app.identity import current_officer
 
 blp = Blueprint("authoring", __name__, url_prefix="/api/v1",
                 description="Soạn quy trình từ bảng các bước của quyết định (authoring from a step table)")

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import current_officer
 from app.calendar import schemas, service
 from app.clock import utcnow
 from app.extensions import db
+from app.identity import current_officer
 
 blp = Blueprint("calendar", __name__, url_prefix="/api/v1", description="Lịch làm việc, hạn xử lý (working calendar)")
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import current_officer
+from app.api import etag, if_match
 from app.clock import utcnow
 from app.deadlines import scheduled, schemas, service  # noqa: F401 - scheduled registers the handlers
-from app.dossiers.routes import _readable, etag, if_match
+from app.dossiers.routes import _readable
 from app.dossiers.schemas import DossierOut
 from app.extensions import db
+from app.identity import current_officer
 
 blp = Blueprint("deadlines", __name__, url_prefix="/api/v1",
                 description="Thời hạn: tạm dừng, tiếp tục, gia hạn (deadlines: pause, resume, extension)")

@@ -8,11 +8,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import page_of
-from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.definitions import catalog, schemas, service
 from app.errors import BadRequest, NotFound, Unprocessable, UnsupportedMediaType
 from app.extensions import db
+from app.identity import current_officer
 
 blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="Quy trình BPMN: tải lên, kiểm tra, phiên bản, ban hành (process definitions)")

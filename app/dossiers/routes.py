@@ -1,16 +1,15 @@
 """``/api/v1/procedures/{key}/dossiers`` and ``/api/v1/dossiers…``: thin views over :mod:`app.dossiers.service`."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import page_of
-from app.auth.guard import current_officer
+from app.api import etag, if_match, page_of
 from app.clock import utcnow
 from app.dossiers import schemas, service
-from app.errors import PreconditionFailed
 from app.extensions import db
+from app.identity import current_officer
 from app.tasks import service as tasks
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1", description="Hồ sơ (dossiers)",
@@ -31,22 +30,6 @@ def local_time(value) -> str:
     from zoneinfo import ZoneInfo
 
     return value.astimezone(ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))).strftime("%H:%M %d/%m/%Y")
-
-
-def if_match() -> int | None:
-    """The ``If-Match`` ETag as a lock version (None when absent or ``*``); a malformed one answers 412."""
-    raw = request.headers.get("If-Match")
-    if raw is None or raw.strip() == "*":
-        return None
-    value = raw.strip().removeprefix("W/").strip('"')
-    try:
-        return int(value)
-    except ValueError:
-        raise PreconditionFailed("If-Match không hợp lệ.", detail_en="Malformed If-Match header.") from None
-
-
-def etag(dossier) -> dict[str, str]:
-    return {"ETag": f'"{dossier.lock_version}"'}
 
 
 def _readable(dossier_id: int):

@@ -8,9 +8,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import func, select
 
-from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.extensions import db
+from app.identity import current_officer
 from app.notifications import jobs, schemas, service  # noqa: F401 - jobs registers the handlers
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Thông báo (notifications)")

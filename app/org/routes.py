@@ -5,11 +5,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api import page_of
-from app.auth.guard import current_officer
-from app.auth.scope import visible_agency_ids
 from app.clock import utcnow
 from app.extensions import db
+from app.identity import current_officer
 from app.org import grants, schemas, service
+from app.org.visibility import visible_agency_ids
 
 blp = Blueprint("org", __name__, url_prefix="/api/v1", description="Cơ quan, đơn vị, cán bộ (organisation)")
 

@@ -5,8 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import ChangeSchema, LocalDateTime, StrictSchema
-from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.org.models import AGENCY_KINDS, ROLES, UNIT_KINDS
+from app.org.passwords import MIN_PASSWORD_LENGTH
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
                        error="Mã chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")

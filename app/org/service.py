@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.auth.passwords import hash_password
 from app.errors import Conflict, NotFound, Unprocessable
 from app.org.models import Agency, Officer, OfficerRole, OfficerUnit, Unit
+from app.org.passwords import hash_password
 from app.org.tree import agency_edges, descendants, tree_changed
 
 

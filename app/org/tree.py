@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from app import cache_versions
@@ -91,3 +91,12 @@ def unit_refs(session: Session) -> dict[int, UnitRef]:
 def tree_changed() -> None:
     """Call after creating, moving or deleting agencies or units in this request."""
     forget(AGENCY_EDGES, UNIT_EDGES, UNIT_REFS)
+
+
+@event.listens_for(Session, "after_flush")
+def _organisation_changed(session: Session, _context: object) -> None:
+    """Any agency or unit written through the ORM bumps the organisation token in the same transaction."""
+    for group in (session.new, session.dirty, session.deleted):  # still the pre-flush sets here
+        if any(isinstance(obj, (Agency, Unit)) for obj in group):
+            cache_versions.bump(session, cache_versions.ORGANISATION)
+            return

@@ -6,9 +6,9 @@ from flask import Response, current_app, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.extensions import db
+from app.identity import current_officer
 from app.reports import charts, schemas, service
 
 blp = Blueprint("report_pages", __name__, url_prefix="", template_folder="templates",

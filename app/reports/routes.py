@@ -14,9 +14,9 @@ from flask import Response, current_app, jsonify, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.auth.guard import current_officer
 from app.clock import utcnow
 from app.extensions import db
+from app.identity import current_officer
 from app.reports import export, rollup, schemas, service
 from app.scheduler.runner import register_tick_handler
 

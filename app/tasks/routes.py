@@ -4,11 +4,10 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from app.api import page_of
-from app.auth.guard import current_officer
+from app.api import etag, if_match, page_of
 from app.clock import utcnow
-from app.dossiers.routes import etag, if_match
 from app.extensions import db
+from app.identity import current_officer
 from app.tasks import schemas, service
 
 blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Bước xử lý của cán bộ (officers' steps)")

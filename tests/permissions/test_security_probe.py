@@ -9,8 +9,8 @@ import jwt
 import pytest
 from sqlalchemy import event
 
-from app.auth import passwords
 from app.extensions import db
+from app.org import passwords
 from tests.conftest import TEST_PASSWORD
 from tests.dossiers.flow import Flow
 

@@ -125,8 +125,8 @@ def _login(app, username: str) -> str:
     client = app.test_client()
     r = client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
     if r.status_code != 200:
-        from app.auth.passwords import hash_password
         from app.org.models import Officer
+        from app.org.passwords import hash_password
 
         with app.app_context():
             officer = db.session.scalar(select(Officer).where(Officer.username == username))
