@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese travels as UTF-8, not \u escapes
 
     _init_extensions(app)
+    _init_capabilities(app)
     _register_blueprints(app)
 
     from app import cli
@@ -109,6 +110,14 @@ def _configure_docs(app: Flask) -> None:
         return send_from_directory(static_dir, filename)
 
     app.add_url_rule("/api/v1/docs/static/<path:filename>", "swagger_ui_static", swagger_ui_static)
+
+
+def _init_capabilities(app: Flask) -> None:
+    """Each capability's own set-up (scheduled handlers, what it adds to others' responses), explicitly."""
+    from app import deadlines, notifications
+
+    deadlines.init_app(app)
+    notifications.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -9,7 +9,6 @@ MODEL_MODULES = (
     "app.scheduler.models",
     "app.definitions.models",
     "app.dossiers.models",
-    "app.tasks.models",
     "app.audit.models",
     "app.calendar.models",
     "app.scheduler.due_work_models",

@@ -214,10 +214,9 @@ def check_invariants(database_url: str, record: Record) -> dict:
     from app import create_app, engine
     from app.audit.models import AuditEvent
     from app.dossiers import service as dossiers
-    from app.dossiers.models import CLOSED_STATUSES, Dossier
+    from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
     from app.extensions import db
     from app.scheduler.due_work_models import DueWork
-    from app.tasks.models import OPEN_STATUSES, Step
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": "c" * 48, "SCHEDULER_ENABLED": False,
                       "LOG_LEVEL": "WARNING"})

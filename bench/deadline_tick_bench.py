@@ -105,10 +105,10 @@ def bench_tick(url: str, schema: str, steps: int, runs: int) -> None:
     from app import create_app
     from app.clock import FrozenClock
     from app.deadlines import scheduled
+    from app.dossiers.models import Step
     from app.extensions import db
     from app.scheduler import due_work
     from app.scheduler.due_work_models import DueWork
-    from app.tasks.models import Step
 
     admin = create_engine(url)
     with admin.begin() as conn:

@@ -72,7 +72,7 @@ def can_read_dossier(*, session: Session, officer: Officer, dossier: Any) -> boo
 
     Asked by the guard and again by the view: answered once per request.
     """
-    from app.tasks.models import Step
+    from app.dossiers.models import Step
 
     def decide() -> bool:
         if reads_all(officer) or dossier.agency_id in agency_ids(session=session, officer=officer):
@@ -155,8 +155,7 @@ def _check_dossier(session: Session, officer: Officer, dossier_id: int, *, write
 
     An agency admin reads every dossier but changes (retries) only those of its agencies.
     """
-    from app.dossiers.models import Dossier
-    from app.tasks.models import Step
+    from app.dossiers.models import Dossier, Step
 
     if reads_all(officer) and not (writes and is_agency_admin(officer)):
         keep(session.get(Dossier, dossier_id))
@@ -188,7 +187,7 @@ def _check_due_work(session: Session, officer: Officer, item_id: int) -> None:
 
 
 def _check_step(session: Session, officer: Officer, step_id: int) -> None:
-    from app.tasks.models import Step
+    from app.dossiers.models import Step
 
     step = keep(session.get(Step, step_id))
     if step is None or reads_all(officer) and not officer.has_role("leader", "officer", "clerk"):

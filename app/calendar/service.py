@@ -171,6 +171,11 @@ def calendar_for_agency(*, session: Session, agency_id: int | None, around: date
     return cal
 
 
+def calendar_for(session: Session, agency_id: int | None, now: datetime) -> WorkingCalendar:
+    """The working calendar a dossier of ``agency_id`` counts in around ``now`` (the year before to two after)."""
+    return calendar_for_agency(session=session, agency_id=agency_id, around=now)
+
+
 def _build(session: Session, chain: tuple[int, ...], first: int, last: int, settings: dict[str, Any], *,
            tz: str = DEFAULT_TZ) -> WorkingCalendar:
     """The calendar of years ``first..last`` for ``chain`` with the given effective settings.

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint
 
 from app.api import etag, if_match
 from app.clock import utcnow
-from app.deadlines import scheduled, schemas, service  # noqa: F401 - scheduled registers the handlers
+from app.deadlines import schemas, service
 from app.dossiers.routes import _readable
 from app.dossiers.schemas import DossierOut
 from app.extensions import db

@@ -20,14 +20,13 @@ from sqlalchemy.orm import Session
 from app.deadlines import service
 from app.deadlines.service import local
 from app.dossiers import service as dossiers
-from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
 from app.notifications.service import notify
 from app.org.models import Officer, OfficerRole, OfficerUnit, Unit
 from app.org.tree import descendants, unit_edges
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
 from app.scheduler.runner import register_tick_handler
-from app.tasks.models import OPEN_STATUSES, Step
 
 DIGEST_AT = time(7, 30)
 SWEEP_BATCH = 1000
@@ -144,7 +143,7 @@ def handle_bpmn_timer(session: Session, item: ClaimedWork, now: datetime) -> Non
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
     if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == "paused":
         return
-    dossiers.advance_timers(session, dossier, now)
+    dossiers.advance_timers(session, dossier, now, life=service)  # deadlines listens to what the timers move
     service.schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
 
 
@@ -182,7 +181,7 @@ def handle_deadline_digest(session: Session, item: ClaimedWork, now: datetime) -
 
 def schedule_deadline_digest(session: Session, now: datetime) -> int:
     """Tick handler: today's deadline digest, once per working day (idempotent by its key)."""
-    from app.dossiers.calendar import calendar_for
+    from app.calendar.service import calendar_for
 
     today = now.astimezone(service.LOCAL_TZ).date()
     if not calendar_for(session, None, now).is_working_day(today):

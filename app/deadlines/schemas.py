@@ -36,8 +36,8 @@ _DEADLINE = DeadlineOut()  # built once: schema construction deep-copies the fie
 
 def _calendar(agency_id: int):
     """The agency calendar, once per request (a list of fifty steps asks fifty times)."""
+    from app.calendar.service import calendar_for
     from app.clock import utcnow
-    from app.dossiers.calendar import calendar_for
     from app.extensions import db
 
     cache = g.setdefault("_deadline_calendars", {})

@@ -39,14 +39,13 @@ from app.calendar import (
     shift_for_pause,
     working_time_between,
 )
+from app.calendar.service import calendar_for
 from app.deadlines.models import DossierPause
-from app.dossiers.calendar import calendar_for
-from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.org.models import Agency, Officer, OfficerRole, OfficerUnit, Unit
 from app.org.tree import unit_edges
 from app.scheduler import due_work
-from app.tasks.models import OPEN_STATUSES, Step
 
 DEFAULT_DUE_SOON_FRACTION = 0.25
 DEFAULT_ESCALATION_DELAYS = {"escalate_unit_leader": "PT4H", "escalate_agency_leader": "P1D"}

@@ -5,6 +5,7 @@ from flask import Response, current_app, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import flows
 from app.api import etag, if_match, page_of
 from app.clock import utcnow
 from app.dossiers import schemas, service
@@ -48,8 +49,8 @@ class ProcedureDossiers(MethodView):
     @blp.response(201, schemas.ReceiptOut)
     def post(self, dossier_in, key):
         """Receive a dossier (tiếp nhận): code, appointment date and the lookup secret (shown once)."""
-        dossier, secret = service.start(session=db.session, key=key, dossier_in=dossier_in, officer=current_officer(),
-                                        now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
+        dossier, secret = flows.receive(session=db.session, key=key, dossier_in=dossier_in, officer=current_officer(),
+                                      now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
         return service.receipt(session=db.session, dossier=dossier, secret=secret), 201, etag(dossier)
 
 
@@ -95,7 +96,7 @@ class DossierControlSheet(MethodView):
     @blp.doc(**_json_or_html("ControlSheetOut"))
     def get(self, query, dossier_id):
         """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over."""
-        sheet = service.control_sheet(session=db.session, dossier=_readable(dossier_id))
+        sheet = flows.control_sheet(session=db.session, dossier=_readable(dossier_id))
         if query["format"] == "html":
             return _html("control_sheet.html", s=sheet)
         return sheet
@@ -108,8 +109,8 @@ class DossierWithdraw(MethodView):
     def post(self, body, dossier_id):
         """Withdraw a dossier at the applicant's request (rút hồ sơ); open steps are cancelled."""
         _readable(dossier_id)
-        dossier = service.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
-                                status="withdrawn", reason=body["reason"], now=utcnow(), if_match=if_match())
+        dossier = flows.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                              status="withdrawn", reason=body["reason"], now=utcnow(), if_match=if_match())
         return dossier, 200, etag(dossier)
 
 
@@ -120,8 +121,8 @@ class DossierStop(MethodView):
     def post(self, body, dossier_id):
         """Stop handling a dossier (dừng xử lý, form 05) with a reason."""
         _readable(dossier_id)
-        dossier = service.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
-                                status="stopped", reason=body["reason"], now=utcnow(), if_match=if_match())
+        dossier = flows.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                              status="stopped", reason=body["reason"], now=utcnow(), if_match=if_match())
         return dossier, 200, etag(dossier)
 
 
@@ -132,6 +133,6 @@ class DossierRetry(MethodView):
     def post(self, body, dossier_id):
         """Run again what failed (an incident), optionally with corrected step data."""
         _readable(dossier_id)
-        dossier = service.retry(session=db.session, dossier_id=dossier_id, officer=current_officer(), now=utcnow(),
-                                data=body["data"], if_match=if_match())
+        dossier = flows.retry(session=db.session, dossier_id=dossier_id, officer=current_officer(), now=utcnow(),
+                              data=body["data"], if_match=if_match())
         return dossier, 200, etag(dossier)

@@ -1,6 +1,9 @@
 """Payloads of the dossier endpoints. Input schemas refuse unknown fields."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -58,9 +61,17 @@ class RetryIn(StrictSchema):
     data = ma.fields.Dict(load_default=dict, metadata={"description": "corrected step data, merged over the failed one"})
 
 
-def _deadlines():
-    from app.deadlines import schemas as deadline_schemas  # deadlines builds on dossiers: import late
-    return deadline_schemas
+#: How a step's and a dossier's deadline are shown (``{"step": fn, "dossier": fn}``). Deadlines installs them
+#: (:func:`app.deadlines.init_app`): it builds on dossiers, so this package never imports it. Without them
+#: (a tool that loads only dossiers) the field is null.
+DEADLINE_VIEWS: dict[str, Callable[[Any], dict[str, Any]]] = {}
+
+
+def _deadline_of(kind: str) -> Callable[[Any], dict[str, Any] | None]:
+    def show(obj: Any) -> dict[str, Any] | None:
+        view = DEADLINE_VIEWS.get(kind)
+        return view(obj) if view is not None else None
+    return show
 
 
 class RefOut(ma.Schema):
@@ -111,7 +122,7 @@ class StepOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     data = ma.fields.Dict(allow_none=True)
     returned_reason = ma.fields.String(allow_none=True)
-    deadline = ma.fields.Function(lambda step: _deadlines().step_deadline(step))
+    deadline = ma.fields.Function(_deadline_of("step"), allow_none=True)
 
 
 class DossierSummaryOut(ma.Schema):
@@ -129,7 +140,7 @@ class DossierSummaryOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     incident = ma.fields.String(allow_none=True)
     lock_version = ma.fields.Integer()
-    deadline = ma.fields.Function(lambda dossier: _deadlines().dossier_deadline(dossier))
+    deadline = ma.fields.Function(_deadline_of("dossier"), allow_none=True)
 
 
 # built once: a schema's construction deep-copies its fields, a cost every response would pay again

@@ -33,16 +33,15 @@ from app.calendar import (
     classify_completion,
     reception_start,
 )
-from app.deadlines import service as deadlines
+from app.calendar.service import calendar_for
 from app.definitions import service as definitions
 from app.definitions.forms import data_errors, form_of_step
 from app.definitions.models import DEFAULT_LANE, DefinitionVersion
-from app.dossiers.calendar import calendar_for
 from app.dossiers.codes import format_code, next_sequence
-from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.dossiers.lifecycle import Lifecycle
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from app.org.models import Officer
-from app.tasks.models import OPEN_STATUSES, Step
 
 _COMPILED: dict[tuple, engine.CompiledProcess] = {}
 _LANE_UNITS: dict[tuple, dict[str, int]] = {}
@@ -196,7 +195,7 @@ def open_steps(session: Session, dossier_id: int) -> list[Step]:
                                 .order_by(Step.id).execution_options(populate_existing=True)))
 
 
-def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, now: datetime,
+def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, now: datetime, life: Lifecycle,
                   previous: Step | None = None, returned_reason: str | None = None,
                   cal: WorkingCalendar | None = None, known_open_steps: list[Step] | None = None) -> list[Step]:
     """Make the Step rows match the engine's READY steps; returns the new rows.
@@ -235,7 +234,7 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
         session.add(row)
         created.append(row)
     session.flush()
-    deadlines.on_steps_projected(session=session, dossier=dossier, created=created, closed=closed, wf=wf, now=now,
+    life.on_steps_projected(session=session, dossier=dossier, created=created, closed=closed, wf=wf, now=now,
                                  cal=cal)
     return created
 
@@ -252,13 +251,14 @@ def _incident(*, session: Session, dossier: Dossier, exc: engine.ConditionError,
     session.flush()
 
 
-def _finish(session: Session, dossier: Dossier, now: datetime, cal: WorkingCalendar | None = None) -> None:
+def _finish(session: Session, dossier: Dossier, now: datetime, life: Lifecycle,
+            cal: WorkingCalendar | None = None) -> None:
     dossier.status = "finished"
     dossier.finished_at = now
     if dossier.due_at is not None:
         cal = cal or calendar_for(session, dossier.agency_id, now)
         dossier.result = classify_completion(cal, dossier.due_at, now)
-    deadlines.on_dossier_finished(session=session, dossier=dossier, now=now, cal=cal)
+    life.on_dossier_finished(session=session, dossier=dossier, now=now, cal=cal)
 
 
 # --- receiving ----------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def _total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess)
 
 
 def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
-          code_format: str | None = None) -> tuple[Dossier, str]:
+          life: Lifecycle, code_format: str | None = None) -> tuple[Dossier, str]:
     """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once)."""
     version = definitions.published_version(session=session, key=key)
     if version is None:
@@ -305,8 +305,8 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     audit.record(session=session, actor=officer, action="dossier.receive", object_type="dossier",
                  object_id=dossier.id, summary=f"Tiếp nhận hồ sơ {code} ({key} v{version.version})",
                  after={"code": code, "status": "received", "due_at": due.isoformat() if due else None}, now=now)
-    deadlines.on_dossier_started(session=session, dossier=dossier, now=now)
-    _run_start(session=session, dossier=dossier, actor=officer, now=now)
+    life.on_dossier_started(session=session, dossier=dossier, now=now)
+    _run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
     return dossier, secret
 
 
@@ -327,7 +327,7 @@ def _engine_data(dossier: Dossier) -> dict[str, Any]:
     return {**dossier.data, "applicant": dossier.applicant, "dossier_code": dossier.code}
 
 
-def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now: datetime) -> None:
+def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now: datetime, life: Lifecycle) -> None:
     try:
         wf = engine.start(compiled_of(dossier.version), _engine_data(dossier), now=now)
     except engine.ConditionError as exc:
@@ -336,16 +336,16 @@ def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now
     save_workflow(dossier, wf)
     cal = calendar_for(session, dossier.agency_id, now)
     # a dossier being started has no step rows yet (a start that failed into incident made none)
-    project_steps(session=session, dossier=dossier, wf=wf, now=now, cal=cal, known_open_steps=[])
+    project_steps(session=session, dossier=dossier, wf=wf, now=now, life=life, cal=cal, known_open_steps=[])
     if engine.is_completed(wf):
-        _finish(session, dossier, now, cal)
+        _finish(session, dossier, now, life, cal)
     session.flush()
 
 
 # --- moving the workflow ------------------------------------------------------------------------------
 
 def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, Any], actor: Officer,
-            now: datetime, check: Callable[[engine.Workflow], None] | None = None,
+            now: datetime, life: Lifecycle, check: Callable[[engine.Workflow], None] | None = None,
             returned_reason: str | None = None, known_open_steps: list[Step] | None = None) -> list[Step] | None:
     """Complete ``step`` in the engine with ``data`` and project the result.
 
@@ -374,7 +374,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     step.data = data
     if step.due_at is not None:
         step.result = classify_completion(cal, step.due_at, now)
-    deadlines.on_step_completed(session=session, dossier=dossier, step=step, now=now, cal=cal)
+    life.on_step_completed(session=session, dossier=dossier, step=step, now=now, cal=cal)
     save_workflow(dossier, wf)
     finished = engine.is_completed(wf)
     # set before the projection flushes, so the dossier row is written once with its new state
@@ -384,15 +384,15 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     dossier.incident_step_id = None
     if known_open_steps is None:
         known_open_steps = open_steps(session, dossier.id)
-    created = project_steps(session=session, dossier=dossier, wf=wf, now=now, previous=step,
+    created = project_steps(session=session, dossier=dossier, wf=wf, now=now, life=life, previous=step,
                             returned_reason=returned_reason, cal=cal, known_open_steps=known_open_steps)
     if finished:
-        _finish(session, dossier, now, cal)
+        _finish(session, dossier, now, life, cal)
     session.flush()
     return [row for row in known_open_steps if row.status in OPEN_STATUSES] + created
 
 
-def advance_timers(session: Session, dossier: Dossier, now: datetime) -> list[str]:
+def advance_timers(session: Session, dossier: Dossier, now: datetime, life: Lifecycle) -> list[str]:
     """Fire the dossier's due BPMN timers and project what follows (the scheduler's entry point)."""
     dossier = lock(session=session, dossier_id=dossier.id)
     if dossier.status in CLOSED_STATUSES or dossier.status == "incident" or dossier.state is None:
@@ -406,9 +406,9 @@ def advance_timers(session: Session, dossier: Dossier, now: datetime) -> list[st
     if not fired:
         return []
     save_workflow(dossier, wf)
-    project_steps(session=session, dossier=dossier, wf=wf, now=now)
+    project_steps(session=session, dossier=dossier, wf=wf, now=now, life=life)
     if engine.is_completed(wf):
-        _finish(session, dossier, now)
+        _finish(session, dossier, now, life)
     audit.record(session=session, actor=None, action="dossier.timer", object_type="dossier", object_id=dossier.id,
                  summary=f"Hẹn giờ đến hạn: {len(fired)}", after={"fired": fired, "status": dossier.status}, now=now)
     session.flush()
@@ -423,8 +423,8 @@ def next_timer_at(dossier: Dossier) -> datetime | None:
     return timers[0].due_at if timers else None
 
 
-def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime, data: dict[str, Any] | None = None,
-          if_match: int | None = None) -> Dossier:
+def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime, life: Lifecycle,
+          data: dict[str, Any] | None = None, if_match: int | None = None) -> Dossier:
     """Run again what failed (a start or a step completion), optionally with corrected step data."""
     dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
     if dossier.status != "incident":
@@ -435,16 +435,16 @@ def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime,
                  now=now)
     if dossier.incident_step_id is None:
         dossier.status, dossier.incident = "received", None
-        _run_start(session=session, dossier=dossier, actor=officer, now=now)
+        _run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
         return dossier
     step = session.get(Step, dossier.incident_step_id)
     merged = {**(step.data or {}), **(data or {})}
-    advance(session=session, dossier=dossier, step=step, data=merged, actor=officer, now=now)
+    advance(session=session, dossier=dossier, step=step, data=merged, actor=officer, now=now, life=life)
     return dossier
 
 
 def close(*, session: Session, dossier_id: int, officer: Officer, status: str, reason: str, now: datetime,
-          if_match: int | None = None) -> Dossier:
+          life: Lifecycle, if_match: int | None = None) -> Dossier:
     """Withdraw (rút hồ sơ, the applicant asks) or stop (dừng xử lý) a dossier: its open steps are cancelled."""
     dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
     if dossier.status in CLOSED_STATUSES:
@@ -458,7 +458,7 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
     for row in open_steps(session, dossier.id):
         row.status, row.ended_at, row.cancel_reason = "cancelled", now, status
     dossier.status, dossier.closed_at, dossier.close_reason = status, now, reason
-    deadlines.on_dossier_finished(session=session, dossier=dossier, now=now)
+    life.on_dossier_finished(session=session, dossier=dossier, now=now)
     audit.record(session=session, actor=officer, action=f"dossier.{'withdraw' if status == 'withdrawn' else 'stop'}",
                  object_type="dossier", object_id=dossier.id, summary=reason, before={"status": before},
                  after={"status": status}, now=now)
@@ -472,8 +472,9 @@ def _who(officer: Officer | None) -> str | None:
     return officer.full_name if officer else None
 
 
-def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
-    """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over, oldest first."""
+def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[str, Any]] = ()) -> dict[str, Any]:
+    """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over, oldest first, with
+    ``other_rows`` (pauses and the extension, from deadlines) placed among them by time."""
     steps = steps_of(session=session, dossier_id=dossier.id)
     followers: dict[int, list[Step]] = {}
     for row in steps:
@@ -504,8 +505,7 @@ def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
                 else row.completed_at,
                 "result": row.result, "due_at": row.due_at, "note": note,
             })
-    rows[1:] = sorted(rows[1:] + deadlines.control_sheet_rows(session=session, dossier=dossier),
-                      key=lambda r: r["given_at"])
+    rows[1:] = sorted(rows[1:] + list(other_rows), key=lambda r: r["given_at"])
     return {"dossier": dossier, "code": dossier.code, "agency": dossier.agency.name,
             "procedure": dossier.version.definition.name, "rows": rows}
 

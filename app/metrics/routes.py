@@ -16,12 +16,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.dossiers.models import Dossier
+from app.dossiers.models import OPEN_STATUSES, Dossier, Step
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 from app.scheduler.due_work_models import DueWork
 from app.scheduler.models import SchedulerHeartbeat
-from app.tasks.models import OPEN_STATUSES, Step
 
 blp = Blueprint("metrics", __name__, url_prefix="", description="Số đo cho Prometheus (metrics)")
 

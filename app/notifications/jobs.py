@@ -22,7 +22,7 @@ from app.notifications.models import Notification
 from app.org.models import Officer, OfficerRole
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
-from app.scheduler.runner import register_tick_handler
+from app.scheduler.runner import SCHEDULE, register_tick_handler
 
 DIGEST_AT = time(7, 0)  # local time the daily digest is due
 
@@ -91,4 +91,4 @@ def schedule_daily_digest(session: Session, now: datetime) -> int:
 due_work.register_handler("notify", handle_notify)
 due_work.register_handler("daily_digest", handle_daily_digest)
 due_work.register_handler(service.WEBHOOK_KIND, handle_webhook_delivery, on_give_up=give_up_webhook)
-register_tick_handler("daily_digest", schedule_daily_digest)
+register_tick_handler("daily_digest", schedule_daily_digest, order=SCHEDULE)

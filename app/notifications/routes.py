@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
-from app.notifications import jobs, schemas, service  # noqa: F401 - jobs registers the handlers
+from app.notifications import schemas, service
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1", description="Thông báo (notifications)")
 

@@ -13,10 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.dossiers.models import Dossier
+from app.dossiers.models import OPEN_STATUSES, Dossier
 from app.dossiers.service import hash_secret, steps_of
 from app.errors import NotFound
-from app.tasks.models import OPEN_STATUSES
 
 _DUMMY_HASH = hash_secret("no such dossier")
 

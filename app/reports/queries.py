@@ -11,9 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, literal, select
 
 from app.deadlines.models import DossierPause
-from app.dossiers.models import Dossier
+from app.dossiers.models import OPEN_STATUSES, Dossier, Step
 from app.reports.models import DAY_COUNTS, ReportStepDay
-from app.tasks.models import OPEN_STATUSES, Step
 
 ONLINE = "online"
 OPEN_AT_END_INDEX = DAY_COUNTS.index("open_at_end")

@@ -28,8 +28,8 @@ from sqlalchemy import String, delete, event, func, insert, inspect, or_, select
 from sqlalchemy.orm import Session, object_session
 
 from app.deadlines.models import DossierPause
+from app.dossiers.models import Step
 from app.reports.models import DAY_COUNTS, ReportRollup, ReportRollupStale, ReportStepDay
-from app.tasks.models import Step
 
 NAME = "step_days"
 #: A day is built this long after it ended: a request that read the clock before midnight may still commit.

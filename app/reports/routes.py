@@ -18,11 +18,11 @@ from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
 from app.reports import export, rollup, schemas, service
-from app.scheduler.runner import register_tick_handler
+from app.scheduler.runner import ROLLUP, register_tick_handler
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
                 description="Báo cáo, thống kê cho lãnh đạo (reports for leaders)")
-register_tick_handler("report_rollup", rollup.tick)  # builds the daily step rollup once a day is over
+register_tick_handler("report_rollup", rollup.tick, order=ROLLUP)  # builds the daily step rollup once a day is over
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.calendar import working_time_between
+from app.calendar.service import calendar_for
 from app.definitions.models import ProcessDefinition
-from app.dossiers.calendar import calendar_for
 from app.errors import NotFound, Unprocessable
 from app.org.models import Officer, Unit
 from app.org.service import descendant_agency_ids, get_agency_by_code, get_unit_by_code

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from app.clock import utcnow
 from app.extensions import db
 from app.scheduler import due_work, schemas
-from app.scheduler.runner import register_tick_handler
+from app.scheduler.runner import RUN_DUE_WORK, register_tick_handler
 
 blp = Blueprint("scheduler", __name__, url_prefix="/api/v1", description="Việc đến hạn (scheduler, due work)")
 
-register_tick_handler("due_work", due_work.due_work_tick)
+register_tick_handler("due_work", due_work.due_work_tick, order=RUN_DUE_WORK)
 
 
 @blp.route("/scheduler/due-work")

@@ -23,12 +23,22 @@ log = logging.getLogger(__name__)
 
 TickHandler = Callable[[Session, datetime], int]
 _TICK_HANDLERS: list[tuple[str, TickHandler]] = []
+_TICK_ORDER: dict[str, int] = {}
+
+#: Where each pass runs in a tick, whatever order the capabilities set themselves up in: work that schedules
+#: items due now (the daily digest) before the pass that runs due items, sweeps and rollups after it.
+SCHEDULE, RUN_DUE_WORK, SWEEP, ROLLUP = 10, 50, 60, 90
 
 
-def register_tick_handler(name: str, handler: TickHandler) -> None:
-    """Add work done on every tick; ``handler(session, now)`` returns how many items it processed."""
+def register_tick_handler(name: str, handler: TickHandler, *, order: int = SWEEP) -> None:
+    """Add work done on every tick; ``handler(session, now)`` returns how many items it processed.
+
+    Handlers run by ``order`` (then by registration), so a tick does the same whatever the import order.
+    """
     if all(existing != name for existing, _ in _TICK_HANDLERS):
+        _TICK_ORDER[name] = order
         _TICK_HANDLERS.append((name, handler))
+        _TICK_HANDLERS.sort(key=lambda item: _TICK_ORDER[item[0]])  # stable: registration order within a rank
 
 
 def new_worker_id() -> str:

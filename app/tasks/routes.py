@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import flows
 from app.api import etag, if_match, page_of
 from app.clock import utcnow
 from app.extensions import db
@@ -76,8 +77,8 @@ class TaskComplete(MethodView):
         202 means the data was kept but a gateway condition failed: the dossier is in incident until a
         leader retries it.
         """
-        step, next_steps = service.complete(session=db.session, step_id=step_id, officer=current_officer(),
-                                            data=body["data"], now=utcnow(), if_match=if_match())
+        step, next_steps = flows.complete_step(session=db.session, step_id=step_id, officer=current_officer(),
+                                               data=body["data"], now=utcnow(), if_match=if_match())
         step.next_steps = next_steps or []  # not a column: the response's "where it went", known in memory
         return step, 200 if next_steps is not None else 202, etag(step.dossier)
 
@@ -88,6 +89,6 @@ class TaskReturn(MethodView):
     @blp.response(200, schemas.TaskOut)
     def post(self, body, step_id):
         """Send the dossier back to an earlier step with a reason (409 when the diagram does not allow it)."""
-        step = service.return_step(session=db.session, step_id=step_id, officer=current_officer(),
-                                   reason=body["reason"], data=body["data"], now=utcnow(), if_match=if_match())
+        step = flows.return_step(session=db.session, step_id=step_id, officer=current_officer(),
+                                 reason=body["reason"], data=body["data"], now=utcnow(), if_match=if_match())
         return step, 200, etag(step.dossier)

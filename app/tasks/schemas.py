@@ -5,8 +5,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
+from app.dossiers.models import STEP_STATUSES
 from app.dossiers.schemas import DossierSummaryOut, StepOut
-from app.tasks.models import STEP_STATUSES
 
 
 class TaskQuery(StrictSchema):

@@ -19,10 +19,10 @@ from app import engine
 from app.audit import service as audit
 from app.definitions.forms import data_errors
 from app.dossiers import service as dossiers
-from app.dossiers.models import CLOSED_STATUSES, Dossier
+from app.dossiers.lifecycle import Lifecycle
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.org.models import Officer
-from app.tasks.models import OPEN_STATUSES, Step
 
 ACTING_ROLES = ("officer", "leader", "clerk")
 
@@ -217,7 +217,7 @@ def validate_form(step: Step, data: dict[str, Any]) -> None:
 
 
 def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str, Any], now: datetime,
-             if_match: int | None = None) -> tuple[Step, list[Step] | None]:
+             life: Lifecycle, if_match: int | None = None) -> tuple[Step, list[Step] | None]:
     """Complete a step with its form data.
 
     Returns the step and the dossier's open steps after it (None when the dossier went into incident).
@@ -228,7 +228,7 @@ def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str
     validate_form(step, data)
     before = _snapshot(step)
     next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now,
-                                  known_open_steps=open_steps)
+                                  life=life, known_open_steps=open_steps)
     if next_steps is not None:
         audit.record(session=session, actor=officer, action="step.complete", object_type="step", object_id=step.id,
                      summary=f"{dossier.code}: hoàn thành bước {step.label or step.spec_id} ({step.result or '-'})",
@@ -237,7 +237,7 @@ def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str
     return step, next_steps
 
 
-def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime,
+def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime, life: Lifecycle,
                 data: dict[str, Any] | None = None, if_match: int | None = None) -> Step:
     """Send the dossier back to an earlier step: complete this review step with ``approved = False``.
 
@@ -260,7 +260,7 @@ def return_step(*, session: Session, step_id: int, officer: Officer, reason: str
 
     before = _snapshot(step)
     moved = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
-                             check=goes_back, returned_reason=reason)
+                             life=life, check=goes_back, returned_reason=reason)
     if moved is None:
         # the diagram could not route approved == False: the dossier is left as it was, nothing half-done
         raise _no_return()

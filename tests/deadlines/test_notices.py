@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.dossiers.models import Step
 from app.extensions import db
 from app.scheduler.due_work_models import DueWork
-from app.tasks.models import Step
 from tests.deadlines.conftest import vn
 from tests.dossiers.flow import ACTOR, FORWARD
 

@@ -124,11 +124,12 @@ def test_condition_error_becomes_an_incident_and_retry_resumes(flow, app, monkey
 
 
 def test_advance_timers_is_a_no_op_without_timers(flow, app, clock):
+    from app.deadlines import service as deadlines
     from app.dossiers import service
 
     receipt = flow.start()
     with app.app_context():
         dossier = db.session.get(Dossier, receipt["id"])
         assert service.next_timer_at(dossier) is None
-        assert service.advance_timers(db.session, dossier, clock.now()) == []
+        assert service.advance_timers(db.session, dossier, clock.now(), life=deadlines) == []
         db.session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from app.deadlines import service as deadlines
 from app.dossiers import service
 from app.dossiers.models import Dossier
 from app.extensions import db
@@ -21,12 +22,12 @@ def test_due_boundary_timer_cancels_the_step_and_opens_the_escalation(flow, auth
     with app.app_context():
         dossier = db.session.get(Dossier, receipt["id"])
         assert service.next_timer_at(dossier) == clock.now() + timedelta(minutes=2)
-        assert service.advance_timers(db.session, dossier, clock.now()) == []
+        assert service.advance_timers(db.session, dossier, clock.now(), life=deadlines) == []
         db.session.commit()
     clock.advance(timedelta(minutes=6))
     with app.app_context():
         dossier = db.session.get(Dossier, receipt["id"])
-        fired = service.advance_timers(db.session, dossier, clock.now())
+        fired = service.advance_timers(db.session, dossier, clock.now(), life=deadlines)
         db.session.commit()
     assert len(fired) == 2
     view = flow.client.get(f"/api/v1/dossiers/{receipt['id']}", headers=auth.headers("admin")).get_json()

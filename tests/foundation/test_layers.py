@@ -1,12 +1,16 @@
-"""The import graph between ``app``'s packages (issue #16): no new cycle, and the known ones only shrink.
+"""The import graph between ``app``'s packages (issue #16): no cycle, and the dossier's life wired in one place.
 
 Every ``from app.X …`` / ``import app.X`` is an edge from the importing package to ``X`` — at module level and
 inside functions alike (an import moved into a function to dodge a cycle is still a dependency), except
 under ``if TYPE_CHECKING:`` (annotations only). Strongly connected components of that graph are cycles.
 
-:data:`KNOWN_CYCLES` is the debt recorded in issue #16, each to be removed by the dossier ``flows`` module;
-the test fails if a cycle appears that is not listed, if a listed cycle grows, and if one shrinks or goes
-away without the list being updated (so the record stays true).
+Routes are the top layer (routes → flows → services → models): a ``routes.py`` or ``pages.py`` module may
+import any package's services and ``app.flows``, so its edges are not package edges; in exchange no other
+module may import a routes module.
+
+The dossier's life is wired in :mod:`app.flows` only: the dossier service says when things happen through
+``app.dossiers.lifecycle.Lifecycle`` and never imports deadlines or tasks; nothing but flows (and deadlines'
+own timer handler) hands deadlines to it as the listener.
 """
 from __future__ import annotations
 
@@ -15,11 +19,6 @@ from collections import defaultdict
 from pathlib import Path
 
 APP = Path(__file__).resolve().parents[2] / "app"
-
-#: Cycles that exist today (issue #16): dossiers, deadlines and tasks call each other's services, and the
-#: permission layer asks dossiers and tasks about rows (function-level imports in app/auth/scope.py).
-KNOWN_CYCLES: list[frozenset[str]] = [frozenset({"auth", "deadlines", "dossiers", "tasks"})]
-
 
 def _package(module: str) -> str:
     parts = module.split(".")
@@ -46,12 +45,26 @@ def _imports(tree: ast.AST):
         stack.extend(ast.iter_child_nodes(node))
 
 
-def package_graph() -> dict[str, set[str]]:
-    graph: dict[str, set[str]] = defaultdict(set)
+ROUTES_LAYER = frozenset({"routes", "pages"})
+
+
+def _modules():
     for path in APP.rglob("*.py"):
         rel = path.relative_to(APP.parent).with_suffix("").parts
+        yield rel, _imports(ast.parse(path.read_text("utf-8")))
+
+
+def _is_routes(rel: tuple[str, ...]) -> bool:
+    return rel[-1] in ROUTES_LAYER or rel == ("app", "__init__")
+
+
+def package_graph() -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = defaultdict(set)
+    for rel, imports in _modules():
+        if _is_routes(rel):
+            continue
         source = "app" if len(rel) == 2 and rel[1] == "__init__" else rel[1]
-        for target in _imports(ast.parse(path.read_text("utf-8"))):
+        for target in imports:
             if _package(target) != source:
                 graph[source].add(_package(target))
     return graph
@@ -102,8 +115,20 @@ def cycles(graph: dict[str, set[str]]) -> list[frozenset[str]]:
     return found
 
 
-def test_cycles_between_packages_are_only_the_recorded_ones():
-    assert sorted(map(sorted, cycles(package_graph()))) == sorted(map(sorted, KNOWN_CYCLES))
+def test_no_cycle_between_packages():
+    assert cycles(package_graph()) == []
+
+
+def test_the_dossier_package_knows_nothing_above_it():
+    graph = package_graph()
+    assert not graph["dossiers"] & {"deadlines", "tasks", "flows", "auth", "notifications", "reports"}, graph["dossiers"]
+    assert "flows" not in set().union(*graph.values())  # only routes call flows
+
+
+def test_nothing_below_the_routes_imports_a_routes_module():
+    offenders = sorted(".".join(rel) + " → " + target for rel, imports in _modules() if not _is_routes(rel)
+                       for target in imports if target.rsplit(".", 1)[-1] in ROUTES_LAYER)
+    assert offenders == []
 
 
 def test_the_cycle_finder_finds_a_cycle():

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text, update
 
+from app.dossiers.models import Step
 from app.extensions import db
 from app.reports import queries, rollup, service
 from app.reports.models import ReportRollupStale, ReportStepDay
-from app.tasks.models import Step
 from tests.reports.history import local
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -160,10 +160,11 @@ def test_step_columns_are_set_as_steps_begin_and_end_and_backfilled(history, app
     clock.advance(timedelta(minutes=6))
     fired_at = clock.now()
     with app.app_context():
+        from app.deadlines import service as deadlines
         from app.dossiers import service as dossiers
         from app.dossiers.models import Dossier
 
-        assert len(dossiers.advance_timers(db.session, db.session.get(Dossier, receipt["id"]), fired_at)) == 2
+        assert len(dossiers.advance_timers(db.session, db.session.get(Dossier, receipt["id"]), fired_at, life=deadlines)) == 2
         db.session.commit()
     columns = (Step.id, Step.agency_id, Step.procedure_key, Step.channel, Step.ended_at, Step.cancel_reason)
     with app.app_context():
