@@ -1,14 +1,14 @@
 """The one place where the wall clock is read.
 
-Services take ``now`` as an argument; routes and jobs get it from ``current_clock().now()``. Tests install
-a :class:`FrozenClock` and ``advance`` it instead of sleeping.
+Services take ``now`` as an argument; routes and jobs get it from :func:`utcnow` (one moment per request).
+Tests install a :class:`FrozenClock` and ``advance`` it instead of sleeping.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 
 class Clock(Protocol):
@@ -52,5 +52,15 @@ def current_clock() -> Clock:
 
 
 def utcnow() -> datetime:
-    """Shortcut for routes and jobs: the app clock's current time."""
+    """Shortcut for routes and jobs: the app clock's current time — within a request, the request's moment.
+
+    The first read in a request is kept for the rest of it, so what the service did (a step completed "now")
+    and what the response shows of it (the deadline's time left, computed while dumping) use one ``now``.
+    Outside a request (scheduler ticks, CLI) every call reads the clock.
+    """
+    if has_request_context():
+        moment = g.get("_request_now")
+        if moment is None:
+            moment = g._request_now = current_clock().now()
+        return moment
     return current_clock().now()

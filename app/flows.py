@@ -3,8 +3,8 @@
 Why here: receiving a dossier, completing or returning a step, retrying, withdrawing or stopping touch three
 capabilities — the dossier and its engine state (``dossiers``), the officer's step (``tasks``) and the time
 kept on both (``deadlines``). Each service does its own part and says when something happened through
-:class:`app.dossiers.lifecycle.Lifecycle`; this module decides who listens (``deadlines``) and is what routes
-call. It sits above the three packages, so their imports point one way (dossiers ← deadlines ← flows,
+:class:`app.dossiers.lifecycle.Lifecycle`; this module decides who listens (``app.deadlines.hooks``) and is
+what routes call. It sits above the three packages, so their imports point one way (dossiers ← deadlines ← flows,
 dossiers ← tasks ← flows) and none of them imports another's service to reach back up.
 
 Keyword-only functions given the session and ``now``, like the services: they flush and never commit.
@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.deadlines import service as deadlines
+from app.deadlines import hooks as deadlines
+from app.deadlines import views as deadline_views
 from app.dossiers import service as dossiers
 from app.dossiers.models import Dossier, Step
 from app.org.models import Officer
@@ -62,4 +63,4 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
 def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
     """Form 06: the dossier's hand-overs with deadlines' pauses and extension among them."""
     return dossiers.control_sheet(session=session, dossier=dossier,
-                                  other_rows=deadlines.control_sheet_rows(session=session, dossier=dossier))
+                                  other_rows=deadline_views.control_sheet_rows(session=session, dossier=dossier))

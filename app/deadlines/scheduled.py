@@ -17,12 +17,13 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
-from app.deadlines import service
-from app.deadlines.service import local
+from app.deadlines import hooks
+from app.deadlines.planning import LOCAL_TZ, local, open_steps_of, schedule_timer
 from app.dossiers import service as dossiers
-from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step
 from app.notifications.service import notify
-from app.org.models import Officer, OfficerRole, OfficerUnit, Unit
+from app.org.leaders import active_leaders, agency_leaders, unit_leaders
+from app.org.models import Officer, OfficerUnit, Unit
 from app.org.tree import descendants, unit_edges
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
@@ -44,14 +45,14 @@ def _live_step(session: Session, item: ClaimedWork) -> Step | None:
     step = session.get(Step, item.step_id) if item.step_id is not None else None
     if step is None or step.status not in OPEN_STATUSES or step.due_at is None:
         return None
-    if step.dossier.status in CLOSED_STATUSES or step.dossier.status == "paused":
+    if step.dossier.status in CLOSED_STATUSES or step.dossier.status == DossierStatus.PAUSED:
         return None
     return step if _same(item, step.due_at) else None
 
 
 def _live_dossier(session: Session, item: ClaimedWork) -> Dossier | None:
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
-    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == "paused" or dossier.due_at is None:
+    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == DossierStatus.PAUSED or dossier.due_at is None:
         return None
     return dossier if _same(item, dossier.due_at) else None
 
@@ -90,7 +91,7 @@ def handle_step_overdue(session: Session, item: ClaimedWork, now: datetime) -> N
     if step.overdue_at is None:
         step.overdue_at = step.due_at
     text = f"Quá hạn: {_about(step)} đã quá thời hạn {local(step.due_at)}."
-    _tell(session, item, now, text, unit_ids=[step.unit_id], officers=service.unit_leaders(session, step.unit))
+    _tell(session, item, now, text, unit_ids=[step.unit_id], officers=unit_leaders(session, step.unit))
 
 
 def handle_escalate_unit_leader(session: Session, item: ClaimedWork, now: datetime) -> None:
@@ -99,7 +100,7 @@ def handle_escalate_unit_leader(session: Session, item: ClaimedWork, now: dateti
         return
     text = (f"Nhắc lãnh đạo đơn vị: {_about(step)} ({step.unit.name if step.unit else '-'}) vẫn chưa xong, "
             f"quá hạn từ {local(step.due_at)}.")
-    _tell(session, item, now, text, officers=service.unit_leaders(session, step.unit))
+    _tell(session, item, now, text, officers=unit_leaders(session, step.unit))
 
 
 def handle_escalate_agency_leader(session: Session, item: ClaimedWork, now: datetime) -> None:
@@ -109,11 +110,11 @@ def handle_escalate_agency_leader(session: Session, item: ClaimedWork, now: date
     agency = step.unit.agency if step.unit else step.dossier.agency
     text = (f"Báo cáo lãnh đạo cơ quan: {_about(step)} tại {step.unit.name if step.unit else '-'} quá hạn từ "
             f"{local(step.due_at)} và chưa được xử lý.")
-    _tell(session, item, now, text, officers=service.agency_leaders(session, agency))
+    _tell(session, item, now, text, officers=agency_leaders(session, agency))
 
 
 def _open_units(session: Session, dossier: Dossier) -> list[int]:
-    return [row.unit_id for row in service._open_steps(session, dossier.id) if row.unit_id is not None]
+    return [row.unit_id for row in open_steps_of(session, dossier.id) if row.unit_id is not None]
 
 
 def handle_dossier_overdue(session: Session, item: ClaimedWork, now: datetime) -> None:
@@ -124,7 +125,7 @@ def handle_dossier_overdue(session: Session, item: ClaimedWork, now: datetime) -
         dossier.overdue_at = dossier.due_at
     text = f"Hồ sơ {dossier.code} đã quá hạn trả kết quả ({local(dossier.due_at)})."
     _tell(session, item, now, text, unit_ids=_open_units(session, dossier),
-          officers=service.agency_leaders(session, dossier.agency))
+          officers=agency_leaders(session, dossier.agency))
 
 
 def handle_apology_deadline(session: Session, item: ClaimedWork, now: datetime) -> None:
@@ -132,7 +133,7 @@ def handle_apology_deadline(session: Session, item: ClaimedWork, now: datetime) 
     if dossier is None or dossier.extended_at is not None:
         return
     units = _open_units(session, dossier)
-    leaders = [leader for unit_id in units for leader in service.unit_leaders(session, session.get(Unit, unit_id))]
+    leaders = [leader for unit_id in units for leader in unit_leaders(session, session.get(Unit, unit_id))]
     text = (f"Hồ sơ {dossier.code} hết hạn lúc {local(dossier.due_at)}: nếu không kịp trả kết quả, phải ghi nhận "
             f"gia hạn và gửi Phiếu xin lỗi, hẹn lại ngày trả kết quả (Mẫu 04) ngay bây giờ — chậm nhất 01 ngày "
             f"làm việc trước hạn.")
@@ -141,13 +142,11 @@ def handle_apology_deadline(session: Session, item: ClaimedWork, now: datetime) 
 
 def handle_bpmn_timer(session: Session, item: ClaimedWork, now: datetime) -> None:
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
-    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == "paused":
+    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == DossierStatus.PAUSED:
         return
-    dossiers.advance_timers(session, dossier, now, life=service)  # deadlines listens to what the timers move
-    service.schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
+    dossiers.advance_timers(session, dossier, now, life=hooks)  # deadlines listens to what the timers move
+    schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
 
-
-# --- daily digest ------------------------------------------------------------------------------------------
 
 def covered_units(session: Session, leader: Officer) -> list[int]:
     """A leader's units: their own and every unit below them (``units.parent_id``)."""
@@ -157,17 +156,15 @@ def covered_units(session: Session, leader: Officer) -> list[int]:
 
 def handle_deadline_digest(session: Session, item: ClaimedWork, now: datetime) -> None:
     day = datetime.fromisoformat(item.payload["day"]).date()
-    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=service.LOCAL_TZ)
-    leaders = session.scalars(select(Officer).where(
-        Officer.is_active.is_(True),
-        Officer.id.in_(select(OfficerRole.officer_id).where(OfficerRole.role == "leader"))).order_by(Officer.id))
+    end_of_day = datetime.combine(day + timedelta(days=1), time(0), tzinfo=LOCAL_TZ)
+    leaders = active_leaders(session)
     for leader in leaders:
         units = covered_units(session, leader)
         if not units:
             continue
         rows = session.scalars(select(Step).join(Dossier, Dossier.id == Step.dossier_id).where(
             Step.unit_id.in_(units), Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None),
-            Step.due_at < end_of_day, Dossier.status != "paused").order_by(Step.due_at)).all()
+            Step.due_at < end_of_day, Dossier.status != DossierStatus.PAUSED).order_by(Step.due_at)).all()
         overdue = [row for row in rows if row.due_at <= now]
         today = [row for row in rows if row.due_at > now]
         if not rows:
@@ -183,15 +180,13 @@ def schedule_deadline_digest(session: Session, now: datetime) -> int:
     """Tick handler: today's deadline digest, once per working day (idempotent by its key)."""
     from app.calendar.service import calendar_for
 
-    today = now.astimezone(service.LOCAL_TZ).date()
+    today = now.astimezone(LOCAL_TZ).date()
     if not calendar_for(session, None, now).is_working_day(today):
         return 0
-    at = datetime.combine(today, DIGEST_AT, tzinfo=service.LOCAL_TZ)
+    at = datetime.combine(today, DIGEST_AT, tzinfo=LOCAL_TZ)
     return int(due_work.schedule(session=session, kind="deadline_digest", due_at=at, now=now,
                                  dedupe_key=f"deadline_digest:{today.isoformat()}", payload={"day": today.isoformat()}))
 
-
-# --- overdue sweep -----------------------------------------------------------------------------------------
 
 def overdue_sweep_statement(now: datetime, limit: int = SWEEP_BATCH, *, skip_locked: bool = False):
     picked = (select(Step.id).where(Step.status.in_(_OPEN_LITERALS), Step.overdue_at.is_(None), Step.due_at <= now,

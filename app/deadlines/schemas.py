@@ -48,7 +48,7 @@ def _calendar(agency_id: int):
 
 def step_deadline(step) -> dict:
     from app.clock import utcnow
-    from app.deadlines.service import step_view
+    from app.deadlines.views import step_view
     from app.extensions import db
 
     view = step_view(session=db.session, step=step, now=utcnow(), cal=_calendar(step.dossier.agency_id))
@@ -57,7 +57,7 @@ def step_deadline(step) -> dict:
 
 def dossier_deadline(dossier) -> dict:
     from app.clock import utcnow
-    from app.deadlines.service import dossier_view
+    from app.deadlines.views import dossier_view
     from app.extensions import db
 
     view = dossier_view(session=db.session, dossier=dossier, now=utcnow(), cal=_calendar(dossier.agency_id))

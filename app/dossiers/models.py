@@ -8,6 +8,7 @@ and served as the ETag, so a client can refuse to act on a dossier that moved un
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
@@ -18,8 +19,21 @@ from app.definitions.models import DefinitionVersion
 from app.extensions import db
 from app.org.models import Agency, Officer, Unit
 
-STATUSES: tuple[str, ...] = ("received", "processing", "paused", "finished", "withdrawn", "stopped", "incident")
-CLOSED_STATUSES: tuple[str, ...] = ("finished", "withdrawn", "stopped")
+
+class DossierStatus(StrEnum):
+    """A dossier's state; stored as its text (a ``StrEnum`` equals the string it names)."""
+
+    RECEIVED = "received"
+    PROCESSING = "processing"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    WITHDRAWN = "withdrawn"
+    STOPPED = "stopped"
+    INCIDENT = "incident"
+
+
+STATUSES: tuple[str, ...] = tuple(DossierStatus)
+CLOSED_STATUSES: tuple[str, ...] = (DossierStatus.FINISHED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
 RESULTS: tuple[str, ...] = ("early", "on_time", "late")
 
 
@@ -87,8 +101,17 @@ class DossierCounter(db.Model):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
-STEP_STATUSES: tuple[str, ...] = ("ready", "claimed", "completed", "cancelled")
-OPEN_STATUSES: tuple[str, ...] = ("ready", "claimed")
+class StepStatus(StrEnum):
+    """A step's state: open while ready or claimed, then completed or cancelled."""
+
+    READY = "ready"
+    CLAIMED = "claimed"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+STEP_STATUSES: tuple[str, ...] = tuple(StepStatus)
+OPEN_STATUSES: tuple[str, ...] = (StepStatus.READY, StepStatus.CLAIMED)
 
 
 class Step(db.Model):

@@ -39,7 +39,7 @@ from app.definitions.forms import data_errors, form_of_step
 from app.definitions.models import DEFAULT_LANE, DefinitionVersion
 from app.dossiers.codes import format_code, next_sequence
 from app.dossiers.lifecycle import Lifecycle
-from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from app.org.models import Officer
 
@@ -242,7 +242,7 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
 def _incident(*, session: Session, dossier: Dossier, exc: engine.ConditionError, actor: Officer | None,
               now: datetime, step: Step | None) -> None:
     before = dossier.status
-    dossier.status = "incident"
+    dossier.status = DossierStatus.INCIDENT
     dossier.incident = str(exc)[:2000]
     dossier.incident_step_id = step.id if step else None
     audit.record(session=session, actor=actor, action="dossier.incident", object_type="dossier",
@@ -253,7 +253,7 @@ def _incident(*, session: Session, dossier: Dossier, exc: engine.ConditionError,
 
 def _finish(session: Session, dossier: Dossier, now: datetime, life: Lifecycle,
             cal: WorkingCalendar | None = None) -> None:
-    dossier.status = "finished"
+    dossier.status = DossierStatus.FINISHED
     dossier.finished_at = now
     if dossier.due_at is not None:
         cal = cal or calendar_for(session, dossier.agency_id, now)
@@ -367,7 +367,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     if check is not None:
         check(wf)
     cal = calendar_for(session, dossier.agency_id, now)
-    step.status = "completed"
+    step.status = StepStatus.COMPLETED
     step.completed_at = step.ended_at = now
     step.completed_by = actor
     step.assignee = step.assignee or actor
@@ -379,7 +379,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     finished = engine.is_completed(wf)
     # set before the projection flushes, so the dossier row is written once with its new state
     if not finished and dossier.status in ("received", "incident"):
-        dossier.status = "processing"
+        dossier.status = DossierStatus.PROCESSING
     dossier.incident = None
     dossier.incident_step_id = None
     if known_open_steps is None:
@@ -395,7 +395,7 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
 def advance_timers(session: Session, dossier: Dossier, now: datetime, life: Lifecycle) -> list[str]:
     """Fire the dossier's due BPMN timers and project what follows (the scheduler's entry point)."""
     dossier = lock(session=session, dossier_id=dossier.id)
-    if dossier.status in CLOSED_STATUSES or dossier.status == "incident" or dossier.state is None:
+    if dossier.status in CLOSED_STATUSES or dossier.status == DossierStatus.INCIDENT or dossier.state is None:
         return []
     wf = load_workflow(dossier)
     try:
@@ -427,7 +427,7 @@ def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime,
           data: dict[str, Any] | None = None, if_match: int | None = None) -> Dossier:
     """Run again what failed (a start or a step completion), optionally with corrected step data."""
     dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
-    if dossier.status != "incident":
+    if dossier.status != DossierStatus.INCIDENT:
         raise Conflict("Hồ sơ không có sự cố để chạy lại.", code="no_incident",
                        detail_en="The dossier has no incident to retry.")
     audit.record(session=session, actor=officer, action="dossier.retry", object_type="dossier",
@@ -487,7 +487,7 @@ def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[s
                  "to_officer": _who(dossier.received_by), "given_at": dossier.received_at,
                  "received_at": dossier.received_at, "result": None, "note": "Nộp hồ sơ"})
     for row in steps:
-        if row.status != "completed":
+        if row.status != StepStatus.COMPLETED:
             continue
         nexts = followers.get(row.id) or [None]
         for target in nexts:

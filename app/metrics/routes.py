@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.clock import utcnow
-from app.dossiers.models import OPEN_STATUSES, Dossier, Step
+from app.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus, Step
 from app.errors import Forbidden, Unauthorized
 from app.extensions import db
 from app.scheduler.due_work_models import DueWork
@@ -70,7 +70,7 @@ class _DatabaseCollector:
             by_status.add_metric([status], count)
         yield by_status
         overdue = s.scalar(select(func.count()).select_from(Step).join(Dossier, Dossier.id == Step.dossier_id).where(
-            Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None), Step.due_at < now, Dossier.status != "paused"))
+            Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None), Step.due_at < now, Dossier.status != DossierStatus.PAUSED))
         yield GaugeMetricFamily("motcua_overdue_steps", "Open steps past their due time (paused dossiers left out)",
                                 value=overdue)
         last_tick = s.scalar(select(func.max(SchedulerHeartbeat.last_tick_at)))

@@ -14,12 +14,11 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.notifications import service, webhook
 from app.notifications.models import Notification
-from app.org.models import Officer, OfficerRole
+from app.org.leaders import active_leaders
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
 from app.scheduler.runner import SCHEDULE, register_tick_handler
@@ -45,9 +44,7 @@ def handle_notify(session: Session, item: ClaimedWork, now: datetime) -> None:
 
 def handle_daily_digest(session: Session, item: ClaimedWork, now: datetime) -> None:
     day = date.fromisoformat(item.payload["day"])
-    leaders = session.scalars(select(Officer).where(
-        Officer.is_active.is_(True),
-        Officer.id.in_(select(OfficerRole.officer_id).where(OfficerRole.role == "leader"))).order_by(Officer.id))
+    leaders = active_leaders(session)
     for leader in leaders:
         unread = service.unread_count(session=session, officer=leader)
         service.notify(session=session, now=now, kind="daily_digest", officer_id=leader.id,

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.dossiers.models import OPEN_STATUSES, Dossier
+from app.dossiers.models import OPEN_STATUSES, Dossier, StepStatus
 from app.dossiers.service import hash_secret, steps_of
 from app.errors import NotFound
 
@@ -35,7 +35,7 @@ def lookup(*, session: Session, code: str, secret: str) -> dict[str, Any]:
     current = sorted({row.unit.name for row in steps if row.status in OPEN_STATUSES and row.unit is not None})
     done = [{"step": row.label, "name": row.name, "unit": row.unit.name if row.unit else None,
              "started_at": row.started_at, "completed_at": row.completed_at, "result": row.result}
-            for row in steps if row.status == "completed"]
+            for row in steps if row.status == StepStatus.COMPLETED]
     return {"code": dossier.code, "procedure": dossier.version.definition.name, "agency": dossier.agency.name,
             "status": dossier.status, "received_at": dossier.received_at, "due_at": dossier.due_at,
             "finished_at": dossier.finished_at, "result": dossier.result, "current_units": current,

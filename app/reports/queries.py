@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, literal, select
 
 from app.deadlines.models import DossierPause
-from app.dossiers.models import OPEN_STATUSES, Dossier, Step
+from app.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.reports.models import DAY_COUNTS, ReportStepDay
 
 ONLINE = "online"
@@ -111,15 +111,15 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
     paused = _paused_at(as_of)
     # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
     overdue = Dossier.due_at.is_not(None) & (Dossier.due_at < as_of) & ~paused
-    resolved = (Dossier.status == "finished") & (Dossier.finished_at >= start) & (Dossier.finished_at < end)
+    resolved = (Dossier.status == DossierStatus.FINISHED) & (Dossier.finished_at >= start) & (Dossier.finished_at < end)
     closed_in = (Dossier.closed_at >= start) & (Dossier.closed_at < end)
     key = Dossier.procedure_key if group == "procedure" else literal(None)
     stmt = select(
         key.label("key"),
         *_figures(received=received, channel=Dossier.channel, began_before=Dossier.received_at < start,
                   ended=ended, start=start, resolved=resolved, result=Dossier.result, open_at_end=open_at_end,
-                  overdue=overdue, paused=paused, withdrawn=(Dossier.status == "withdrawn") & closed_in,
-                  stopped=(Dossier.status == "stopped") & closed_in),
+                  overdue=overdue, paused=paused, withdrawn=(Dossier.status == DossierStatus.WITHDRAWN) & closed_in,
+                  stopped=(Dossier.status == DossierStatus.STOPPED) & closed_in),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
     stmt = _restrict_dossiers(stmt, f)
     if group == "procedure":
@@ -139,7 +139,7 @@ def step_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime,
     paused = _paused_at(as_of, Step.dossier_id)
     # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
     overdue = Step.due_at.is_not(None) & (Step.due_at < as_of) & ~paused
-    resolved = (Step.status == "completed") & (Step.completed_at >= start) & (Step.completed_at < end)
+    resolved = (Step.status == StepStatus.COMPLETED) & (Step.completed_at >= start) & (Step.completed_at < end)
     closed_in = (ended >= start) & (ended < end)
     key = Step.unit_id if group == "unit" else func.coalesce(Step.completed_by_id, Step.assignee_id)
     stmt = select(
@@ -186,7 +186,7 @@ def completed_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
         Step.procedure_key, Step.spec_id, Step.label, Step.name, Step.dossier_id, Step.agency_id,
         Step.started_at, Step.completed_at, Step.time_limit_minutes, Step.result, Step.completed_by_id,
         Step.used_minutes,
-    ).where(Step.status == "completed", Step.completed_at >= start, Step.completed_at < end)
+    ).where(Step.status == StepStatus.COMPLETED, Step.completed_at >= start, Step.completed_at < end)
     return _restrict_steps(stmt, f).order_by(Step.procedure_key, Step.spec_id, Step.id)
 
 
@@ -194,7 +194,7 @@ def late_dossier_steps(*, f: Filters, start: datetime, end: datetime) -> Select:
     """(procedure, step, late dossiers) — for dossiers finished late in the period, which steps were late."""
     stmt = select(Dossier.procedure_key, Step.spec_id, func.count(func.distinct(Dossier.id))).join(
         Dossier, Dossier.id == Step.dossier_id).where(
-        Dossier.status == "finished", Dossier.result == "late", Dossier.finished_at >= start,
+        Dossier.status == DossierStatus.FINISHED, Dossier.result == "late", Dossier.finished_at >= start,
         Dossier.finished_at < end, Step.result == "late")
     return _restrict_steps(stmt, f).group_by(Dossier.procedure_key, Step.spec_id)
 
@@ -211,7 +211,7 @@ def overdue_steps(*, f: Filters, now: datetime) -> Select:
     stmt = select(Step.id, Step.name, Step.label, Step.spec_id, Step.unit_id, Step.assignee_id, Step.due_at,
                   Step.started_at, Dossier.id.label("dossier_id"), Dossier.code, Dossier.procedure_key,
                   Dossier.agency_id).join(Dossier, Dossier.id == Step.dossier_id).where(
-        Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None), Step.due_at < now, Dossier.status != "paused")
+        Step.status.in_(OPEN_STATUSES), Step.due_at.is_not(None), Step.due_at < now, Dossier.status != DossierStatus.PAUSED)
     return _restrict_steps(stmt, f).order_by(Step.due_at, Step.id)
 
 

@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.definitions.forms import data_errors
 from app.dossiers import service as dossiers
 from app.dossiers.lifecycle import Lifecycle
-from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, Step
+from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.org.models import Officer
 
@@ -136,16 +136,16 @@ def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) ->
     if dossier.status in CLOSED_STATUSES:
         raise Conflict(f"Hồ sơ {dossier.code} đã kết thúc ({dossier.status}).", code="dossier_closed",
                        detail_en=f"Dossier {dossier.code} is {dossier.status}.")
-    if dossier.status == "incident":
+    if dossier.status == DossierStatus.INCIDENT:
         raise Conflict("Hồ sơ đang có sự cố; lãnh đạo cần xử lý và chạy lại.", code="dossier_incident",
                        detail_en="The dossier has an incident; a leader must retry it.")
-    if step.status == "completed":
+    if step.status == StepStatus.COMPLETED:
         who = step.completed_by.full_name if step.completed_by else "?"
         raise Conflict(f"Bước này đã được {who} hoàn thành.", code="step_completed",
                        detail_en=f"This step was already completed by {who}.")
-    if step.status == "cancelled":
+    if step.status == StepStatus.CANCELLED:
         raise Conflict("Bước này đã bị huỷ.", code="step_cancelled", detail_en="This step was cancelled.")
-    if officer is not None and step.status == "claimed" and step.assignee_id != officer.id:
+    if officer is not None and step.status == StepStatus.CLAIMED and step.assignee_id != officer.id:
         who = step.assignee.full_name if step.assignee else "?"
         raise Conflict(f"Bước này đang do {who} xử lý.", code="step_claimed",
                        detail_en=f"This step is claimed by {who}.")
@@ -172,7 +172,7 @@ def unclaim(*, session: Session, step_id: int, officer: Officer, now: datetime, 
     dossier, step = _locked(session, step_id, if_match)
     _check_member(officer, step)
     _check_open(dossier, step)
-    if step.status != "claimed":
+    if step.status != StepStatus.CLAIMED:
         raise Conflict("Bước này chưa có người nhận.", code="step_not_claimed", detail_en="This step is not claimed.")
     if step.assignee_id != officer.id and not officer.has_role("leader"):
         raise Forbidden("Chỉ người đang xử lý hoặc lãnh đạo đơn vị được trả bước về hàng chờ.", code="forbidden",
@@ -252,7 +252,7 @@ def return_step(*, session: Session, step_id: int, officer: Officer, reason: str
     payload = {**(data or {}), "approved": False, "comment": reason}
     validate_form(step, payload)
     done_specs = {row.spec_id for row in dossiers.steps_of(session=session, dossier_id=dossier.id)
-                  if row.status == "completed"}
+                  if row.status == StepStatus.COMPLETED}
 
     def goes_back(wf: engine.Workflow) -> None:
         if not any(view.spec_id in done_specs for view in engine.ready_steps(wf)):

@@ -124,7 +124,7 @@ def test_condition_error_becomes_an_incident_and_retry_resumes(flow, app, monkey
 
 
 def test_advance_timers_is_a_no_op_without_timers(flow, app, clock):
-    from app.deadlines import service as deadlines
+    from app.deadlines import hooks as deadlines
     from app.dossiers import service
 
     receipt = flow.start()

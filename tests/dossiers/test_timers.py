@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from app.deadlines import service as deadlines
+from app.deadlines import hooks as deadlines
 from app.dossiers import service
 from app.dossiers.models import Dossier
 from app.extensions import db

@@ -160,7 +160,7 @@ def test_step_columns_are_set_as_steps_begin_and_end_and_backfilled(history, app
     clock.advance(timedelta(minutes=6))
     fired_at = clock.now()
     with app.app_context():
-        from app.deadlines import service as deadlines
+        from app.deadlines import hooks as deadlines
         from app.dossiers import service as dossiers
         from app.dossiers.models import Dossier
 

@@ -1,0 +1,129 @@
+"""Pause and resume (waiting for a supplement or a verification), by the procedure's ``pausePolicy``.
+
+Keyword-only functions given the session and ``now``; they flush and never commit.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit
+from app.calendar import (
+    add_working_time,
+    shift_for_pause,
+    working_time_between,
+)
+from app.calendar.service import calendar_for
+from app.deadlines.models import DossierPause
+from app.deadlines.planning import (
+    open_steps_of,
+    schedule_dossier,
+    schedule_step,
+    schedule_timer,
+    step_base,
+    working_minutes,
+)
+from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus
+from app.errors import Conflict
+from app.org.models import Officer
+from app.scheduler import due_work
+
+
+def pause_policy(dossier: Dossier) -> str:
+    """``pause`` (default) or ``restart``, from the BPMN process property ``pausePolicy``."""
+    from app.dossiers.service import compiled_of
+
+    value = (compiled_of(dossier.version).properties.get("pausePolicy") or "pause").strip().lower()
+    return "restart" if value == "restart" else "pause"
+
+
+def current_pause(session: Session, dossier_id: int) -> DossierPause | None:
+    return session.scalar(select(DossierPause).where(DossierPause.dossier_id == dossier_id,
+                                                     DossierPause.resumed_at.is_(None)).limit(1))
+
+
+def pauses_of(session: Session, dossier_id: int) -> list[DossierPause]:
+    return list(session.scalars(select(DossierPause).where(DossierPause.dossier_id == dossier_id)
+                                .order_by(DossierPause.id)))
+
+
+def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, reason: str, now: datetime,
+          if_match: int | None = None) -> Dossier:
+    """Stop the clock (tạm dừng): waiting for the applicant's supplement (form 02) or a verification."""
+    from app.dossiers.service import lock
+
+    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    if dossier.status in CLOSED_STATUSES:
+        raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}); không tạm dừng được.", code="dossier_closed",
+                       detail_en=f"The dossier is {dossier.status}; it cannot be paused.")
+    if dossier.status == DossierStatus.PAUSED:
+        raise Conflict("Hồ sơ đang tạm dừng.", code="dossier_paused", detail_en="The dossier is already paused.")
+    if dossier.status == DossierStatus.INCIDENT:
+        raise Conflict("Hồ sơ đang có sự cố.", code="dossier_incident", detail_en="The dossier has an incident.")
+    policy = pause_policy(dossier)
+    session.add(DossierPause(dossier_id=dossier.id, kind=kind, reason=reason, policy=policy,
+                             status_before=dossier.status, paused_at=now, paused_by_id=officer.id))
+    before = dossier.status
+    dossier.status = DossierStatus.PAUSED
+    due_work.cancel(session=session, dossier_id=dossier.id, now=now)
+    audit.record(session=session, actor=officer, action="dossier.pause", object_type="dossier", object_id=dossier.id,
+                 summary=f"{dossier.code}: tạm dừng ({kind}): {reason}", before={"status": before},
+                 after={"status": "paused", "kind": kind, "policy": policy}, now=now)
+    session.flush()
+    return dossier
+
+
+def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime, note: str | None = None,
+           if_match: int | None = None) -> Dossier:
+    """Restart the clock: move due times (pause policy) or count the steps' time again (restart policy)."""
+    from app.dossiers.service import lock, next_timer_at
+
+    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    record = current_pause(session, dossier.id)
+    if dossier.status != DossierStatus.PAUSED or record is None:
+        raise Conflict("Hồ sơ không ở trạng thái tạm dừng.", code="dossier_not_paused",
+                       detail_en="The dossier is not paused.")
+    cal = calendar_for(session, dossier.agency_id, now)
+    paused = working_time_between(cal, record.paused_at, now)
+    steps = open_steps_of(session, dossier.id)
+    before_due = dossier.due_at
+    shift = paused
+    if record.policy == "restart":
+        moved = timedelta(0)
+        for step in steps:
+            if step.due_at is None or not step.time_limit_minutes:
+                continue
+            new_due = add_working_time(cal, now, timedelta(minutes=step.time_limit_minutes))
+            moved = max(moved, working_time_between(cal, step.due_at, new_due))
+            step.paused_minutes = working_minutes(working_time_between(cal, step_base(step, dossier), now))
+            step.due_at = new_due
+        shift = moved if any(s.due_at is not None for s in steps) else paused
+    else:
+        for step in steps:
+            if step.due_at is not None:
+                step.due_at = shift_for_pause(cal, step.due_at, record.paused_at, now)
+            step.paused_minutes = (step.paused_minutes or 0) + working_minutes(paused)
+    for step in steps:
+        if step.due_at is not None and step.due_at > now:
+            step.overdue_at = None
+    if dossier.due_at is not None:
+        dossier.due_at = add_working_time(cal, dossier.due_at, shift)
+        if dossier.due_at > now:
+            dossier.overdue_at = None
+    dossier.paused_minutes = (dossier.paused_minutes or 0) + working_minutes(shift)
+    record.resumed_at, record.resumed_by_id, record.shifted_minutes = now, officer.id, working_minutes(shift)
+    dossier.status = record.status_before
+    session.flush()
+    for step in steps:
+        schedule_step(session=session, dossier=dossier, step=step, cal=cal, now=now, base=now)
+    schedule_dossier(session=session, dossier=dossier, cal=cal, now=now)
+    schedule_timer(session=session, dossier=dossier, at=next_timer_at(dossier), now=now)
+    audit.record(session=session, actor=officer, action="dossier.resume", object_type="dossier",
+                 object_id=dossier.id, summary=f"{dossier.code}: tiếp tục xử lý{': ' + note if note else ''}",
+                 before={"status": "paused", "due_at": before_due.isoformat() if before_due else None},
+                 after={"status": dossier.status, "policy": record.policy, "shifted_minutes": working_minutes(shift),
+                        "due_at": dossier.due_at.isoformat() if dossier.due_at else None}, now=now)
+    session.flush()
+    return dossier
