@@ -23,8 +23,8 @@ Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: 
 ``{agency_code: months, "default": n}``), ``SCHEDULER_TICK_SECONDS`` (15), ``REPORT_MAX_DAYS`` (731),
 ``DUE_SOON_FRACTION`` (0.25), ``ESCALATION_DELAYS`` (``PT4H``, ``P1D``), ``THROTTLE_*`` (login and lookup limits),
 ``JSON_MAX_DEPTH`` (32: deeper JSON bodies are a 422).
-``DUE_SOON_FRACTION``, ``ESCALATION_DELAYS`` (JSON) and ``NOTIFICATION_WEBHOOK_URL`` may also come from the
-environment (:data:`OPTIONAL_FROM_ENV`); :func:`check_settings` refuses bad ones when the app is created.
+Every tunable may also come from the environment (:data:`OPTIONAL_FROM_ENV`: numbers as text, JSON for
+per-agency maps and throttle pairs); :func:`check_settings` refuses a bad one when the app is created.
 Read from the environment by the modules that use them: ``METRICS_TOKEN``, ``METRICS_ALLOW_FROM``,
 ``PROMETHEUS_MULTIPROC_DIR`` (see ``app/metrics``).
 """
@@ -74,7 +74,19 @@ OPTIONAL_FROM_ENV: dict[str, Any] = {
     "NOTIFICATION_WEBHOOK_URL": str,
     "DUE_SOON_FRACTION": json.loads,
     "ESCALATION_DELAYS": json.loads,
+    "CATALOG_REVIEW_MONTHS": json.loads,
+    "SCHEDULER_TICK_SECONDS": int,
+    "REPORT_MAX_DAYS": int,
+    "JSON_MAX_DEPTH": int,
+    "AUTHORING_MAX_ROWS": int,
+    "AUTHORING_MAX_BYTES": int,
+    "AUTHORING_XLSX_MAX_UNCOMPRESSED": int,
+    **{f"THROTTLE_{bucket}": json.loads for bucket in ("LOGIN_ACCOUNT", "LOGIN_ADDRESS", "LOGIN_SUCCESS", "PUBLIC_LOOKUP")},
 }
+#: Whole numbers a deployment may tune, each with the least value that still works.
+POSITIVE_INTS = {"SCHEDULER_TICK_SECONDS": 1, "REPORT_MAX_DAYS": 1, "JSON_MAX_DEPTH": 4, "AUTHORING_MAX_ROWS": 1,
+                 "AUTHORING_MAX_BYTES": 1024, "AUTHORING_XLSX_MAX_UNCOMPRESSED": 1024,
+                 "PASSWORD_HASH_CONCURRENCY": 1, "ACCESS_TOKEN_TTL": 60, "REFRESH_TOKEN_TTL": 60}
 
 
 def _optional_settings() -> dict[str, Any]:
@@ -95,7 +107,9 @@ def check_settings(config: Mapping[str, Any]) -> None:
 
     ``DUE_SOON_FRACTION``: a number in (0, 1), or such numbers per agency; ``ESCALATION_DELAYS``: working
     durations for ``escalate_unit_leader`` and ``escalate_agency_leader`` (or per agency);
-    ``NOTIFICATION_WEBHOOK_URL``: an ``http(s)://`` URL.
+    ``NOTIFICATION_WEBHOOK_URL``: an ``http(s)://`` URL; the whole numbers of :data:`POSITIVE_INTS` at least
+    their least value; ``CATALOG_REVIEW_MONTHS`` 1..120 months (or per agency); ``THROTTLE_*`` ``[count,
+    seconds]``.
     """
     from app.calendar.durations import DurationError, parse_working_duration
 
@@ -124,6 +138,19 @@ def check_settings(config: Mapping[str, Any]) -> None:
     url = config.get("NOTIFICATION_WEBHOOK_URL")
     if url and not str(url).startswith(("http://", "https://")):
         raise SettingsError(f"NOTIFICATION_WEBHOOK_URL: {url!r} is not an http(s) URL")
+    for name, least in POSITIVE_INTS.items():
+        value = config.get(name)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
+            raise SettingsError(f"{name}: {value!r} is not a whole number of at least {least}")
+    months = config.get("CATALOG_REVIEW_MONTHS")
+    if months is not None:
+        per_agency("CATALOG_REVIEW_MONTHS", months,
+                   lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 120)
+    for name in (key for key in config if key.startswith("THROTTLE_")):
+        value = config[name]
+        if not (isinstance(value, (list, tuple)) and len(value) == 2
+                and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
+            raise SettingsError(f"{name}: {value!r} is not [count, seconds] of whole numbers of at least 1")
 
 
 def from_environment(instance_path: Path) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from app.definitions.models import (
     ReviewComment,
 )
 from app.definitions.validation import IntakeRefused, ValidationResult, validate_bpmn
+from app.engine import CompileError, ReceptionError, compile_process, dry_run
 from app.errors import Conflict, DomainError, NotFound, Unprocessable
 from app.org.models import Agency, Officer, Unit
 from app.org.service import descendant_agency_ids
@@ -417,8 +418,6 @@ def compile_bpmn(*, session: Session, process_id: str, bpmn: bytes, called_proce
     So "publishable" means a clerk can receive a dossier: any failure is a 422 naming the element and line.
     ``partial`` (an upload): a called procedure not published yet skips the check (None), publish makes it.
     """
-    from app.engine import CompileError, ReceptionError, compile_process, dry_run
-
     files = {f"{process_id}.bpmn": bpmn}
     for called in called_processes:
         if called == process_id:

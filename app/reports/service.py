@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.auth import scope as access
 from app.calendar import working_time_between
 from app.calendar.service import calendar_for
 from app.definitions.models import ProcessDefinition
@@ -75,12 +76,10 @@ def scope_for(*, session: Session, officer: Officer) -> Scope | None:
     The one place report scoping is decided, with :mod:`app.auth.scope`'s rules: a leader sees the dossiers
     of their agencies (and those below) and the steps of their units (and the units below them).
     """
-    from app.auth import scope
-
-    if scope.reads_all(officer):
+    if access.reads_all(officer):
         return None
-    return Scope(frozenset(scope.agency_ids(session=session, officer=officer)),
-                 frozenset(scope.unit_ids(session=session, officer=officer)))
+    return Scope(frozenset(access.agency_ids(session=session, officer=officer)),
+                 frozenset(access.unit_ids(session=session, officer=officer)))
 
 
 def filters(*, session: Session, scope: Scope | None, agency: str | None = None, unit: str | None = None,

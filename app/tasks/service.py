@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app import engine
 from app.audit import service as audit
+from app.auth import scope
 from app.definitions.forms import data_errors
 from app.dossiers import service as dossiers
 from app.dossiers.lifecycle import Lifecycle
@@ -29,29 +30,21 @@ ACTING_ROLES = ("officer", "leader", "clerk")
 
 def unit_ids(officer: Officer) -> set[int]:
     """The officer's units; a leader's include the units below them (:func:`app.auth.scope.unit_ids`)."""
-    from app.auth import scope
-
     return scope.unit_ids(session=object_session(officer), officer=officer)
 
 
 def reads_all(officer: Officer) -> bool:
-    from app.auth import scope
-
     return scope.reads_all(officer)
 
 
 def visibility(*, session: Session, officer: Officer) -> tuple[set[int], set[int]] | None:
     """What ``officer`` may read: (agencies, with those below them; units whose steps they work). None: all."""
-    from app.auth import scope
-
     if reads_all(officer):
         return None
     return scope.agency_ids(session=session, officer=officer), unit_ids(officer)
 
 
 def check_can_read(officer: Officer, dossier: Dossier, session: Session) -> None:
-    from app.auth import scope
-
     if not scope.can_read_dossier(session=session, officer=officer, dossier=dossier):
         raise Forbidden("Hồ sơ không thuộc cơ quan, đơn vị của bạn.", code="forbidden",
                         detail_en="This dossier belongs to another agency.")

@@ -131,6 +131,49 @@ def test_nothing_below_the_routes_imports_a_routes_module():
     assert offenders == []
 
 
+def _service_imports():
+    """(module, imported module, names) of every ``from app.… import …`` outside routes, with its level."""
+    for path in APP.rglob("*.py"):
+        rel = path.relative_to(APP.parent).with_suffix("").parts
+        if _is_routes(rel):
+            continue
+        tree = ast.parse(path.read_text("utf-8"))
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("app."):
+                yield rel, node.module, [a.name for a in node.names], id(node) in top
+
+
+def test_services_import_at_module_level():
+    """An import hidden in a function is a dependency the graph above would miss; services have none."""
+    hidden = sorted(f"{'.'.join(rel)} → {module}" for rel, module, _names, top in _service_imports()
+                    if rel[-1] == "service" and not top)
+    assert hidden == []
+
+
+#: The dossier's life is moved by app.flows; these modules still call a dossier-life service directly
+#: (issue #16, left): deadlines' officer writes lock the dossier themselves, tasks locks and advances it,
+#: the public lookup reads its steps. The list may only shrink.
+DIRECT_LIFE_CALLS = {
+    ("app.deadlines.extension", "app.dossiers.service"), ("app.deadlines.pauses", "app.dossiers.service"),
+    ("app.deadlines.scheduled", "app.dossiers"), ("app.tasks.service", "app.dossiers"),
+    ("app.public.service", "app.dossiers.service"),
+}
+LIFE_SERVICES = ("dossiers", "tasks", "deadlines")
+
+
+def test_only_flows_call_the_dossier_life_services():
+    calls = set()
+    for rel, module, names, _top in _service_imports():
+        source, target = ".".join(rel), module.split(".")
+        if rel == ("app", "flows") or len(target) < 2 or target[1] not in LIFE_SERVICES or target[1] == rel[1]:
+            continue
+        if target[-1] == "service" or "service" in names or (target[1] == "deadlines" and target[-1] != "models"):
+            calls.add((source, module))
+    assert calls <= DIRECT_LIFE_CALLS, sorted(calls - DIRECT_LIFE_CALLS)
+    assert DIRECT_LIFE_CALLS <= calls, f"gone, take them off the list: {sorted(DIRECT_LIFE_CALLS - calls)}"
+
+
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [frozenset({"a", "b", "c"})]
     assert cycles({"a": {"b"}, "b": set()}) == []

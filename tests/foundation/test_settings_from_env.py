@@ -30,10 +30,28 @@ def test_unset_settings_keep_their_defaults(monkeypatch, tmp_path):
     {"ESCALATION_DELAYS": {"escalate_unit_leader": "bốn giờ", "escalate_agency_leader": "P1D"}},
     {"ESCALATION_DELAYS": {"escalate_unit_leader": "PT4H"}},
     {"NOTIFICATION_WEBHOOK_URL": "file:///etc/passwd"},
+    {"SCHEDULER_TICK_SECONDS": 0},
+    {"JSON_MAX_DEPTH": 1},
+    {"CATALOG_REVIEW_MONTHS": {"CB": 0}},
+    {"THROTTLE_LOGIN_ACCOUNT": [10]},
+    {"THROTTLE_PUBLIC_LOOKUP": "30/60"},
 ])
 def test_a_bad_setting_stops_the_app_from_starting(settings):
     with pytest.raises(config_module.SettingsError):
         create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x" * 40, **settings})
+
+
+def test_every_tunable_can_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("SCHEDULER_TICK_SECONDS", "5")
+    monkeypatch.setenv("CATALOG_REVIEW_MONTHS", '{"CB": 6, "default": 12}')
+    monkeypatch.setenv("THROTTLE_LOGIN_ACCOUNT", "[5, 60]")
+    found = config_module.from_environment(tmp_path)
+    assert (found["SCHEDULER_TICK_SECONDS"], found["THROTTLE_LOGIN_ACCOUNT"]) == (5, [5, 60])
+    assert found["CATALOG_REVIEW_MONTHS"] == {"CB": 6, "default": 12}
+    config_module.check_settings(found)
+    monkeypatch.setenv("SCHEDULER_TICK_SECONDS", "mười lăm")
+    with pytest.raises(config_module.SettingsError, match="SCHEDULER_TICK_SECONDS"):
+        config_module.from_environment(tmp_path)
 
 
 def test_bad_json_in_the_environment_is_named(monkeypatch, tmp_path):
