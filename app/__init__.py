@@ -114,10 +114,11 @@ def _configure_docs(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability's own set-up (scheduled handlers, what it adds to others' responses), explicitly."""
-    from app import deadlines, notifications
+    from app import deadlines, flows, notifications
 
     deadlines.init_app(app)
     notifications.init_app(app)
+    flows.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """The dossier's life across capabilities: the one place that wires dossiers, tasks and deadlines together.
 
-Why here: receiving a dossier, completing or returning a step, retrying, withdrawing or stopping touch three
+Why here: receiving a dossier, taking, completing or returning a step, pausing, resuming, extending, retrying,
+withdrawing or stopping touch three
 capabilities — the dossier and its engine state (``dossiers``), the officer's step (``tasks``) and the time
 kept on both (``deadlines``). Each service does its own part and says when something happened through
 :class:`app.dossiers.lifecycle.Lifecycle`; this module decides who listens (``app.deadlines.hooks``) and is
@@ -8,20 +9,24 @@ what routes call. It sits above the three packages, so their imports point one w
 dossiers ← tasks ← flows) and none of them imports another's service to reach back up.
 
 Keyword-only functions given the session and ``now``, like the services: they flush and never commit.
-BPMN timers are fired by deadlines' own scheduled handler, which passes itself as the listener.
+BPMN timers due in the scheduler come here too (:func:`fire_timers`, registered by :func:`init_app`).
 """
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
+from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
 from app.deadlines import views as deadline_views
 from app.dossiers import service as dossiers
-from app.dossiers.models import Dossier, Step
+from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.org.models import Officer
+from app.scheduler import due_work
+from app.scheduler.due_work import ClaimedWork
 from app.tasks import service as tasks
 
 
@@ -32,18 +37,60 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
                           life=deadlines, code_format=code_format)
 
 
+def claim_step(*, session: Session, step_id: int, officer: Officer, now: datetime,
+               if_match: int | None = None) -> Step:
+    """An officer takes a ready step of their unit."""
+    dossier, step, _ = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
+    return tasks.claim(session=session, dossier=dossier, step=step, officer=officer, now=now)
+
+
+def unclaim_step(*, session: Session, step_id: int, officer: Officer, now: datetime,
+                 if_match: int | None = None) -> Step:
+    """A claimed step goes back to its unit's queue."""
+    dossier, step, _ = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
+    return tasks.unclaim(session=session, dossier=dossier, step=step, officer=officer, now=now)
+
+
+def assign_step(*, session: Session, step_id: int, officer: Officer, assignee_id: int, now: datetime,
+                if_match: int | None = None) -> Step:
+    """A leader gives a step of their unit to one of its officers."""
+    dossier, step, _ = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
+    return tasks.assign(session=session, dossier=dossier, step=step, officer=officer, assignee_id=assignee_id,
+                        now=now)
+
+
 def complete_step(*, session: Session, step_id: int, officer: Officer, data: dict[str, Any], now: datetime,
                   if_match: int | None = None) -> tuple[Step, list[Step] | None]:
-    """An officer completes a step with its form data; the dossier moves on (or goes into incident)."""
-    return tasks.complete(session=session, step_id=step_id, officer=officer, data=data, now=now, life=deadlines,
-                          if_match=if_match)
+    """An officer completes a step with its form data; the dossier moves on (or goes into incident).
+
+    Returns the step and the dossier's open steps after it (None when the dossier went into incident).
+    """
+    dossier, step, open_steps = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
+    before = tasks.check_completion(dossier=dossier, step=step, officer=officer, data=data)
+    next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now,
+                                  life=deadlines, known_open_steps=open_steps)
+    if next_steps is not None:
+        tasks.record_completion(session=session, dossier=dossier, step=step, officer=officer, before=before, now=now)
+    return step, next_steps
 
 
 def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime,
                 data: dict[str, Any] | None = None, if_match: int | None = None) -> Step:
-    """Send the dossier back to an earlier step, with the reason the control sheet prints."""
-    return tasks.return_step(session=session, step_id=step_id, officer=officer, reason=reason, now=now,
-                             life=deadlines, data=data, if_match=if_match)
+    """Send the dossier back to an earlier step, with the reason the control sheet prints.
+
+    Allowed only when the diagram routes ``approved == False`` back to a step already done (409 otherwise).
+    """
+    dossier, step, _ = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
+    payload, before = tasks.check_return(dossier=dossier, step=step, officer=officer, reason=reason, data=data)
+    done = {row.spec_id for row in dossiers.steps_of(session=session, dossier_id=dossier.id)
+            if row.status == StepStatus.COMPLETED}
+    moved = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
+                             life=deadlines, check=tasks.goes_back(done), returned_reason=reason)
+    if moved is None:
+        raise tasks.refused_return()
+    tasks.record_return(session=session, dossier=dossier, step=step, officer=officer, reason=reason, before=before,
+                        now=now)
+    return step
 
 
 def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime, data: dict[str, Any] | None = None,
@@ -58,6 +105,44 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
     """Withdraw (the applicant asks) or stop a dossier: open steps cancelled, time used recorded."""
     return dossiers.close(session=session, dossier_id=dossier_id, officer=officer, status=status, reason=reason,
                           now=now, life=deadlines, if_match=if_match)
+
+
+def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, reason: str, now: datetime,
+          if_match: int | None = None) -> Dossier:
+    """Stop the dossier's clock while waiting for a supplement or a verification."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    return pauses.pause(session=session, dossier=dossier, officer=officer, kind=kind, reason=reason,
+                        policy=dossiers.pause_policy(dossier), now=now)
+
+
+def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime, note: str | None = None,
+           if_match: int | None = None) -> Dossier:
+    """Start the clock again: due times move by the working time paused (or the steps restart)."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    return pauses.resume(session=session, dossier=dossier, officer=officer, now=now,
+                         timer_at=dossiers.next_timer_at(dossier), note=note)
+
+
+def extend(*, session: Session, dossier_id: int, officer: Officer, reason: str, new_due_at: datetime, now: datetime,
+           if_match: int | None = None) -> Dossier:
+    """The one extension with apology (form 04)."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    return extension.extend(session=session, dossier=dossier, officer=officer, reason=reason, new_due_at=new_due_at,
+                            now=now)
+
+
+def fire_timers(session: Session, item: ClaimedWork, now: datetime) -> None:
+    """The ``bpmn_timer`` due work: fire the dossier's due BPMN timers, then plan its next one."""
+    dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
+    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == DossierStatus.PAUSED:
+        return
+    dossiers.advance_timers(session, dossier, now, life=deadlines)
+    planning.schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
+
+
+def init_app(app: Flask) -> None:
+    """Register the flows the scheduler runs (BPMN timers); called by :func:`app.create_app`."""
+    due_work.register_handler("bpmn_timer", fire_timers)
 
 
 def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:

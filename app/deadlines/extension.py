@@ -15,6 +15,7 @@ from app.deadlines.planning import ONE_WORKING_DAY, local, moment_left, schedule
 from app.deadlines.recipients import deciding_unit_ids, reception_unit
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus
 from app.errors import Conflict, Forbidden, Unprocessable
+from app.notifications.service import notify
 from app.org.models import Officer
 from app.scheduler import due_work
 
@@ -25,13 +26,12 @@ def apology_text(dossier: Dossier, reason: str, new_due: datetime) -> str:
             f"Thời hạn trả kết quả được hẹn lại vào {local(new_due)}. Mong Ông/Bà thông cảm.")
 
 
-def extend(*, session: Session, dossier_id: int, officer: Officer, reason: str, new_due_at: datetime,
-           now: datetime, if_match: int | None = None) -> Dossier:
-    """Record the one extension of a dossier with its apology (Mẫu 04) and tell the one-stop desk."""
-    from app.dossiers.service import lock
-    from app.notifications.service import notify
+def extend(*, session: Session, dossier: Dossier, officer: Officer, reason: str, new_due_at: datetime,
+           now: datetime) -> Dossier:
+    """Record the one extension of a dossier with its apology (Mẫu 04) and tell the one-stop desk.
 
-    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    ``dossier`` is locked by the caller (:func:`app.flows.extend`).
+    """
     if dossier.status in CLOSED_STATUSES:
         raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}).", code="dossier_closed",
                        detail_en=f"The dossier is {dossier.status}.")

@@ -31,14 +31,6 @@ from app.org.models import Officer
 from app.scheduler import due_work
 
 
-def pause_policy(dossier: Dossier) -> str:
-    """``pause`` (default) or ``restart``, from the BPMN process property ``pausePolicy``."""
-    from app.dossiers.service import compiled_of
-
-    value = (compiled_of(dossier.version).properties.get("pausePolicy") or "pause").strip().lower()
-    return "restart" if value == "restart" else "pause"
-
-
 def current_pause(session: Session, dossier_id: int) -> DossierPause | None:
     return session.scalar(select(DossierPause).where(DossierPause.dossier_id == dossier_id,
                                                      DossierPause.resumed_at.is_(None)).limit(1))
@@ -49,12 +41,12 @@ def pauses_of(session: Session, dossier_id: int) -> list[DossierPause]:
                                 .order_by(DossierPause.id)))
 
 
-def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, reason: str, now: datetime,
-          if_match: int | None = None) -> Dossier:
-    """Stop the clock (tạm dừng): waiting for the applicant's supplement (form 02) or a verification."""
-    from app.dossiers.service import lock
+def pause(*, session: Session, dossier: Dossier, officer: Officer, kind: str, reason: str, policy: str,
+          now: datetime) -> Dossier:
+    """Stop the clock (tạm dừng): waiting for the applicant's supplement (form 02) or a verification.
 
-    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    ``dossier`` is locked by the caller (:func:`app.flows.pause`); ``policy`` is its procedure's ``pausePolicy``.
+    """
     if dossier.status in CLOSED_STATUSES:
         raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}); không tạm dừng được.", code="dossier_closed",
                        detail_en=f"The dossier is {dossier.status}; it cannot be paused.")
@@ -62,7 +54,6 @@ def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, rea
         raise Conflict("Hồ sơ đang tạm dừng.", code="dossier_paused", detail_en="The dossier is already paused.")
     if dossier.status == DossierStatus.INCIDENT:
         raise Conflict("Hồ sơ đang có sự cố.", code="dossier_incident", detail_en="The dossier has an incident.")
-    policy = pause_policy(dossier)
     session.add(DossierPause(dossier_id=dossier.id, kind=kind, reason=reason, policy=policy,
                              status_before=dossier.status, paused_at=now, paused_by_id=officer.id))
     before = dossier.status
@@ -75,12 +66,12 @@ def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, rea
     return dossier
 
 
-def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime, note: str | None = None,
-           if_match: int | None = None) -> Dossier:
-    """Restart the clock: move due times (pause policy) or count the steps' time again (restart policy)."""
-    from app.dossiers.service import lock, next_timer_at
+def resume(*, session: Session, dossier: Dossier, officer: Officer, now: datetime, timer_at: datetime | None,
+           note: str | None = None) -> Dossier:
+    """Restart the clock: move due times (pause policy) or count the steps' time again (restart policy).
 
-    dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    ``dossier`` is locked by the caller (:func:`app.flows.resume`); ``timer_at``: its next BPMN timer.
+    """
     record = current_pause(session, dossier.id)
     if dossier.status != DossierStatus.PAUSED or record is None:
         raise Conflict("Hồ sơ không ở trạng thái tạm dừng.", code="dossier_not_paused",
@@ -119,7 +110,7 @@ def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime
     for step in steps:
         schedule_step(session=session, dossier=dossier, step=step, cal=cal, now=now, base=now)
     schedule_dossier(session=session, dossier=dossier, cal=cal, now=now)
-    schedule_timer(session=session, dossier=dossier, at=next_timer_at(dossier), now=now)
+    schedule_timer(session=session, dossier=dossier, at=timer_at, now=now)
     audit.record(session=session, actor=officer, action="dossier.resume", object_type="dossier",
                  object_id=dossier.id, summary=f"{dossier.code}: tiếp tục xử lý{': ' + note if note else ''}",
                  before={"status": "paused", "due_at": before_due.isoformat() if before_due else None},

@@ -1,12 +1,13 @@
-"""``/api/v1/dossiers/{id}/pause|resume|extension``: thin views over :mod:`app.deadlines.pauses` and :mod:`app.deadlines.extension`."""
+"""``/api/v1/dossiers/{id}/pause|resume|extension``: thin views over :mod:`app.flows` (pause, resume, extend)."""
 from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app import flows
 from app.api import etag, if_match
 from app.clock import utcnow
-from app.deadlines import extension, pauses, schemas
+from app.deadlines import schemas
 from app.dossiers.routes import _readable
 from app.dossiers.schemas import DossierOut
 from app.extensions import db
@@ -23,8 +24,8 @@ class DossierPause(MethodView):
     def post(self, body, dossier_id):
         """Pause the clock while waiting for a supplement (Mẫu 02) or an outside verification (409 when closed)."""
         _readable(dossier_id)
-        dossier = pauses.pause(session=db.session, dossier_id=dossier_id, officer=current_officer(),
-                                kind=body["kind"], reason=body["reason"], now=utcnow(), if_match=if_match())
+        dossier = flows.pause(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                              kind=body["kind"], reason=body["reason"], now=utcnow(), if_match=if_match())
         return dossier, 200, etag(dossier)
 
 
@@ -35,8 +36,8 @@ class DossierResume(MethodView):
     def post(self, body, dossier_id):
         """Resume: due times move by the working time paused, or the current steps restart (pausePolicy)."""
         _readable(dossier_id)
-        dossier = pauses.resume(session=db.session, dossier_id=dossier_id, officer=current_officer(),
-                                 note=body.get("note"), now=utcnow(), if_match=if_match())
+        dossier = flows.resume(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                               note=body.get("note"), now=utcnow(), if_match=if_match())
         return dossier, 200, etag(dossier)
 
 
@@ -47,7 +48,7 @@ class DossierExtension(MethodView):
     def post(self, body, dossier_id):
         """Extend once with an apology (Mẫu 04): at the latest one working day before the deadline, to a later date."""
         _readable(dossier_id)
-        dossier = extension.extend(session=db.session, dossier_id=dossier_id, officer=current_officer(),
-                                 reason=body["reason"], new_due_at=body["new_due_at"], now=utcnow(),
-                                 if_match=if_match())
+        dossier = flows.extend(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                               reason=body["reason"], new_due_at=body["new_due_at"], now=utcnow(),
+                               if_match=if_match())
         return dossier, 200, etag(dossier)

@@ -17,9 +17,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import literal_column, select, update
 from sqlalchemy.orm import Session
 
-from app.deadlines import hooks
-from app.deadlines.planning import LOCAL_TZ, local, open_steps_of, schedule_timer
-from app.dossiers import service as dossiers
+from app.deadlines.planning import LOCAL_TZ, local, open_steps_of
 from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step
 from app.notifications.service import notify
 from app.org.leaders import active_leaders, agency_leaders, unit_leaders
@@ -140,14 +138,6 @@ def handle_apology_deadline(session: Session, item: ClaimedWork, now: datetime) 
     _tell(session, item, now, text, unit_ids=units, officers=leaders)
 
 
-def handle_bpmn_timer(session: Session, item: ClaimedWork, now: datetime) -> None:
-    dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
-    if dossier is None or dossier.status in CLOSED_STATUSES or dossier.status == DossierStatus.PAUSED:
-        return
-    dossiers.advance_timers(session, dossier, now, life=hooks)  # deadlines listens to what the timers move
-    schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
-
-
 def covered_units(session: Session, leader: Officer) -> list[int]:
     """A leader's units: their own and every unit below them (``units.parent_id``)."""
     own = set(session.scalars(select(OfficerUnit.unit_id).where(OfficerUnit.officer_id == leader.id)))
@@ -213,7 +203,6 @@ due_work.register_handler("escalate_unit_leader", handle_escalate_unit_leader)
 due_work.register_handler("escalate_agency_leader", handle_escalate_agency_leader)
 due_work.register_handler("dossier_overdue", handle_dossier_overdue)
 due_work.register_handler("apology_deadline", handle_apology_deadline)
-due_work.register_handler("bpmn_timer", handle_bpmn_timer)
 due_work.register_handler("deadline_digest", handle_deadline_digest)
 register_tick_handler("deadline_digest", schedule_deadline_digest)
 register_tick_handler("overdue_sweep", mark_overdue)

@@ -7,6 +7,7 @@ reception gives its number back, and no two dossiers share a code. The format is
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -37,3 +38,8 @@ def format_code(template: str | None, *, agency_code: str, day: date, seq: int) 
     if not code or len(code) > 64:
         raise RuntimeError(f"DOSSIER_CODE_FORMAT {template!r} gives {code!r}: 1 to 64 characters needed")
     return code
+
+
+def hash_secret(secret: str) -> str:
+    """What is stored of a dossier's lookup secret (shown once, on the receipt)."""
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()

@@ -15,7 +15,6 @@ Keyword-only functions given the session and ``now``; they flush and never commi
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from collections.abc import Callable
@@ -37,7 +36,7 @@ from app.calendar.service import calendar_for
 from app.definitions import service as definitions
 from app.definitions.forms import data_errors, form_of_step
 from app.definitions.models import DEFAULT_LANE, DefinitionVersion
-from app.dossiers.codes import format_code, next_sequence
+from app.dossiers.codes import format_code, hash_secret, next_sequence
 from app.dossiers.lifecycle import Lifecycle
 from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
@@ -73,6 +72,12 @@ def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
     return found
 
 
+def pause_policy(dossier: Dossier) -> str:
+    """``pause`` (default) or ``restart``, from the BPMN process property ``pausePolicy``."""
+    value = (compiled_of(dossier.version).properties.get("pausePolicy") or "pause").strip().lower()
+    return "restart" if value == "restart" else "pause"
+
+
 def lane_units(version: DefinitionVersion) -> dict[str, int]:
     """Lane id → unit id of a version, read once per process: bindings are fixed when the version is published."""
     key = _published_key(version)
@@ -94,10 +99,6 @@ def _minutes(text: str | None) -> int | None:
         return definitions.step_time_limit_minutes(text)
     except ValueError:
         return None
-
-
-def hash_secret(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
 # --- reading ------------------------------------------------------------------------------------------
@@ -165,6 +166,23 @@ def lock(*, session: Session, dossier_id: int, if_match: int | None = None) -> D
                                  current_etag=str(new_version - 1))
     return session.execute(select(Dossier).where(Dossier.id == dossier_id).options(undefer(Dossier.state))
                            .execution_options(populate_existing=True)).scalar_one()
+
+
+def lock_step(*, session: Session, step_id: int, if_match: int | None = None) -> tuple[Dossier, Step, list[Step]]:
+    """Lock the step's dossier, then re-read the step and the dossier's other open steps in one query.
+
+    Read inside the lock, so a step another officer completed meanwhile is seen as completed; the open steps
+    spare :func:`advance` a second query. Returns the dossier, the step and the dossier's open steps.
+    """
+    step = session.get(Step, step_id)
+    if step is None:
+        raise NotFound(f"Không có bước {step_id}.", detail_en=f"No step {step_id}.")
+    dossier = lock(session=session, dossier_id=step.dossier_id, if_match=if_match)
+    rows = list(session.scalars(
+        select(Step).where(Step.dossier_id == dossier.id, Step.status.in_(OPEN_STATUSES) | (Step.id == step_id))
+        .order_by(Step.id).execution_options(populate_existing=True)))
+    step = next(row for row in rows if row.id == step_id)
+    return dossier, step, [row for row in rows if row.status in OPEN_STATUSES]
 
 
 def load_workflow(dossier: Dossier) -> engine.Workflow:

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.dossiers.codes import hash_secret
 from app.dossiers.models import OPEN_STATUSES, Dossier, StepStatus
-from app.dossiers.service import hash_secret, steps_of
 from app.errors import NotFound
 
 _DUMMY_HASH = hash_secret("no such dossier")
@@ -31,7 +31,7 @@ def lookup(*, session: Session, code: str, secret: str) -> dict[str, Any]:
     matches = hmac.compare_digest(expected.encode("ascii"), hash_secret(secret).encode("ascii"))
     if dossier is None or not matches:
         raise not_found()
-    steps = steps_of(session=session, dossier_id=dossier.id)
+    steps = dossier.steps  # ordered by id (the relationship's order)
     current = sorted({row.unit.name for row in steps if row.status in OPEN_STATUSES and row.unit is not None})
     done = [{"step": row.label, "name": row.name, "unit": row.unit.name if row.unit else None,
              "started_at": row.started_at, "completed_at": row.completed_at, "result": row.result}

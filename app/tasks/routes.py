@@ -40,8 +40,8 @@ class TaskClaim(MethodView):
     @blp.response(200, schemas.TaskOut)
     def post(self, step_id):
         """Take a step of my unit (nhận xử lý)."""
-        step = service.claim(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
-                             if_match=if_match())
+        step = flows.claim_step(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
+                                if_match=if_match())
         return step, 200, etag(step.dossier)
 
 
@@ -50,8 +50,8 @@ class TaskUnclaim(MethodView):
     @blp.response(200, schemas.TaskOut)
     def post(self, step_id):
         """Put a claimed step back in the unit's queue."""
-        step = service.unclaim(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
-                               if_match=if_match())
+        step = flows.unclaim_step(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
+                                  if_match=if_match())
         return step, 200, etag(step.dossier)
 
 
@@ -61,8 +61,8 @@ class TaskAssign(MethodView):
     @blp.response(200, schemas.TaskOut)
     def post(self, body, step_id):
         """A leader assigns a step of their unit to one of its officers (phân công)."""
-        step = service.assign(session=db.session, step_id=step_id, officer=current_officer(),
-                              assignee_id=body["assignee_id"], now=utcnow(), if_match=if_match())
+        step = flows.assign_step(session=db.session, step_id=step_id, officer=current_officer(),
+                                 assignee_id=body["assignee_id"], now=utcnow(), if_match=if_match())
         return step, 200, etag(step.dossier)
 
 

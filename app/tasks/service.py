@@ -1,14 +1,16 @@
 """Officers' work on steps: list, claim, unclaim, assign, complete (with the step's form) and return.
 
 Permissions: an officer, leader or clerk acts on the steps of the units they belong to; a leader assigns a
-step of their unit to an officer of that unit; admins and auditors read everything. Every change locks the
-dossier first (:func:`app.dossiers.service.lock`) and checks the step's status inside the lock, so of two
-officers completing the same step exactly one wins and the other gets 409.
+step of their unit to an officer of that unit; admins and auditors read everything. Every change is given
+the dossier and the step as read under the dossier's lock (:func:`app.flows` takes it with
+:func:`app.dossiers.service.lock_step`) and checks the step's status there, so of two officers completing the
+same step exactly one wins and the other gets 409. Moving the engine is the flow's, not this module's.
 
 Keyword-only functions given the session and ``now``; they flush and never commit.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -19,8 +21,6 @@ from app import engine
 from app.audit import service as audit
 from app.auth import scope
 from app.definitions.forms import data_errors
-from app.dossiers import service as dossiers
-from app.dossiers.lifecycle import Lifecycle
 from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.org.models import Officer
@@ -105,26 +105,6 @@ def form_schema(step: Step) -> dict[str, Any] | None:
 
 # --- changing -----------------------------------------------------------------------------------------
 
-def _locked(session: Session, step_id: int, if_match: int | None) -> tuple[Dossier, Step]:
-    dossier, step, _ = _locked_with_open(session, step_id, if_match)
-    return dossier, step
-
-
-def _locked_with_open(session: Session, step_id: int, if_match: int | None) -> tuple[Dossier, Step, list[Step]]:
-    """Lock the step's dossier, then re-read the step and the dossier's other open steps in one query.
-
-    Read inside the lock, so a step another officer completed meanwhile is seen as completed; the open steps
-    spare :func:`app.dossiers.service.advance` a second query.
-    """
-    step = get(session=session, step_id=step_id)
-    dossier = dossiers.lock(session=session, dossier_id=step.dossier_id, if_match=if_match)
-    rows = list(session.scalars(
-        select(Step).where(Step.dossier_id == dossier.id, Step.status.in_(OPEN_STATUSES) | (Step.id == step_id))
-        .order_by(Step.id).execution_options(populate_existing=True)))
-    step = next(row for row in rows if row.id == step_id)
-    return dossier, step, [row for row in rows if row.status in OPEN_STATUSES]
-
-
 def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) -> None:
     if dossier.status in CLOSED_STATUSES:
         raise Conflict(f"Hồ sơ {dossier.code} đã kết thúc ({dossier.status}).", code="dossier_closed",
@@ -148,12 +128,12 @@ def _snapshot(step: Step) -> dict[str, Any]:
     return {"status": step.status, "assignee_id": step.assignee.id if step.assignee else None}
 
 
-def claim(*, session: Session, step_id: int, officer: Officer, now: datetime, if_match: int | None = None) -> Step:
-    dossier, step = _locked(session, step_id, if_match)
+def claim(*, session: Session, dossier: Dossier, step: Step, officer: Officer, now: datetime) -> Step:
+    """Take a ready step (or keep one's own); ``dossier`` and ``step`` were read under the dossier's lock."""
     _check_member(officer, step)
     _check_open(dossier, step, officer)
     before = _snapshot(step)
-    step.status, step.assignee, step.claimed_at = "claimed", officer, step.claimed_at or now
+    step.status, step.assignee, step.claimed_at = StepStatus.CLAIMED, officer, step.claimed_at or now
     audit.record(session=session, actor=officer, action="step.claim", object_type="step", object_id=step.id,
                  summary=f"{dossier.code}: nhận xử lý bước {step.label or step.spec_id}", before=before,
                  after=_snapshot(step), now=now)
@@ -161,8 +141,8 @@ def claim(*, session: Session, step_id: int, officer: Officer, now: datetime, if
     return step
 
 
-def unclaim(*, session: Session, step_id: int, officer: Officer, now: datetime, if_match: int | None = None) -> Step:
-    dossier, step = _locked(session, step_id, if_match)
+def unclaim(*, session: Session, dossier: Dossier, step: Step, officer: Officer, now: datetime) -> Step:
+    """Put a claimed step back in its unit's queue (the assignee or a leader of the unit)."""
     _check_member(officer, step)
     _check_open(dossier, step)
     if step.status != StepStatus.CLAIMED:
@@ -171,7 +151,7 @@ def unclaim(*, session: Session, step_id: int, officer: Officer, now: datetime, 
         raise Forbidden("Chỉ người đang xử lý hoặc lãnh đạo đơn vị được trả bước về hàng chờ.", code="forbidden",
                         detail_en="Only the assignee or a leader of the unit may release this step.")
     before = _snapshot(step)
-    step.status, step.assignee = "ready", None
+    step.status, step.assignee = StepStatus.READY, None
     audit.record(session=session, actor=officer, action="step.unclaim", object_type="step", object_id=step.id,
                  summary=f"{dossier.code}: trả bước {step.label or step.spec_id} về hàng chờ", before=before,
                  after=_snapshot(step), now=now)
@@ -179,10 +159,9 @@ def unclaim(*, session: Session, step_id: int, officer: Officer, now: datetime, 
     return step
 
 
-def assign(*, session: Session, step_id: int, officer: Officer, assignee_id: int, now: datetime,
-           if_match: int | None = None) -> Step:
+def assign(*, session: Session, dossier: Dossier, step: Step, officer: Officer, assignee_id: int,
+           now: datetime) -> Step:
     """A leader gives a step of their unit to an officer of that unit."""
-    dossier, step = _locked(session, step_id, if_match)
     if not officer.has_role("leader") or step.unit_id not in unit_ids(officer):
         raise Forbidden("Chỉ lãnh đạo của đơn vị được phân công bước này.", code="forbidden",
                         detail_en="Only a leader of the step's unit may assign it.")
@@ -191,7 +170,7 @@ def assign(*, session: Session, step_id: int, officer: Officer, assignee_id: int
     if assignee is None or not assignee.is_active or step.unit_id not in unit_ids(assignee):
         raise Unprocessable(errors={"assignee_id": ["Người được phân công phải là cán bộ của đơn vị xử lý bước."]})
     before = _snapshot(step)
-    step.status, step.assignee, step.claimed_at = "claimed", assignee, now
+    step.status, step.assignee, step.claimed_at = StepStatus.CLAIMED, assignee, now
     audit.record(session=session, actor=officer, action="step.assign", object_type="step", object_id=step.id,
                  summary=f"{dossier.code}: phân công bước {step.label or step.spec_id} cho {assignee.full_name}",
                  before=before, after=_snapshot(step), now=now)
@@ -209,62 +188,57 @@ def validate_form(step: Step, data: dict[str, Any]) -> None:
         raise Unprocessable("Dữ liệu biểu mẫu không hợp lệ.", detail_en="The form data is not valid.", errors=errors)
 
 
-def complete(*, session: Session, step_id: int, officer: Officer, data: dict[str, Any], now: datetime,
-             life: Lifecycle, if_match: int | None = None) -> tuple[Step, list[Step] | None]:
-    """Complete a step with its form data.
-
-    Returns the step and the dossier's open steps after it (None when the dossier went into incident).
-    """
-    dossier, step, open_steps = _locked_with_open(session, step_id, if_match)
+def check_completion(*, dossier: Dossier, step: Step, officer: Officer, data: dict[str, Any]) -> dict[str, Any]:
+    """Refuse (403/409/422) a completion the officer may not make; returns the step as it was, for the audit."""
     _check_member(officer, step)
     _check_open(dossier, step, officer)
     validate_form(step, data)
-    before = _snapshot(step)
-    next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now,
-                                  life=life, known_open_steps=open_steps)
-    if next_steps is not None:
-        audit.record(session=session, actor=officer, action="step.complete", object_type="step", object_id=step.id,
-                     summary=f"{dossier.code}: hoàn thành bước {step.label or step.spec_id} ({step.result or '-'})",
-                     before=before, after={**_snapshot(step), "result": step.result, "dossier_status": dossier.status},
-                     now=now)
-    return step, next_steps
+    return _snapshot(step)
 
 
-def return_step(*, session: Session, step_id: int, officer: Officer, reason: str, now: datetime, life: Lifecycle,
-                data: dict[str, Any] | None = None, if_match: int | None = None) -> Step:
-    """Send the dossier back to an earlier step: complete this review step with ``approved = False``.
+def record_completion(*, session: Session, dossier: Dossier, step: Step, officer: Officer, before: dict[str, Any],
+                      now: datetime) -> None:
+    audit.record(session=session, actor=officer, action="step.complete", object_type="step", object_id=step.id,
+                 summary=f"{dossier.code}: hoàn thành bước {step.label or step.spec_id} ({step.result or '-'})",
+                 before=before, after={**_snapshot(step), "result": step.result, "dossier_status": dossier.status},
+                 now=now)
 
-    Allowed only when the diagram routes ``approved == False`` back to a step already done (409 otherwise).
+
+def check_return(*, dossier: Dossier, step: Step, officer: Officer, reason: str,
+                 data: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What returning ``step`` completes it with (``approved = False`` and the reason), and the step as it was.
+
+    Refused (409) when the step's form has no ``approved`` to answer; the diagram's routing is checked by
+    :func:`goes_back` on the moved workflow.
     """
-    dossier, step = _locked(session, step_id, if_match)
     _check_member(officer, step)
     _check_open(dossier, step, officer)
     schema = form_schema(step) or {}
     if schema and "approved" not in (schema.get("properties") or {}):
-        raise _no_return()
+        raise refused_return()
     payload = {**(data or {}), "approved": False, "comment": reason}
     validate_form(step, payload)
-    done_specs = {row.spec_id for row in dossiers.steps_of(session=session, dossier_id=dossier.id)
-                  if row.status == StepStatus.COMPLETED}
+    return payload, _snapshot(step)
 
-    def goes_back(wf: engine.Workflow) -> None:
+
+def goes_back(done_specs: set[str]) -> Callable[[engine.Workflow], None]:
+    """A check for the moved workflow: the return must reach a step already done, else 409."""
+    def check(wf: engine.Workflow) -> None:
         if not any(view.spec_id in done_specs for view in engine.ready_steps(wf)):
-            raise _no_return()
+            raise refused_return()
+    return check
 
-    before = _snapshot(step)
-    moved = dossiers.advance(session=session, dossier=dossier, step=step, data=payload, actor=officer, now=now,
-                             life=life, check=goes_back, returned_reason=reason)
-    if moved is None:
-        # the diagram could not route approved == False: the dossier is left as it was, nothing half-done
-        raise _no_return()
+
+def record_return(*, session: Session, dossier: Dossier, step: Step, officer: Officer, reason: str,
+                  before: dict[str, Any], now: datetime) -> None:
     step.returned_reason = reason
     audit.record(session=session, actor=officer, action="step.return", object_type="step", object_id=step.id,
                  summary=f"{dossier.code}: trả lại từ bước {step.label or step.spec_id}: {reason}", before=before,
                  after={**_snapshot(step), "result": step.result}, now=now)
     session.flush()
-    return step
 
 
-def _no_return() -> Conflict:
+def refused_return() -> Conflict:
+    """The diagram cannot send the dossier back from this step (409); nothing is left half-done."""
     return Conflict("Quy trình không cho phép trả lại từ bước này.", code="return_not_allowed",
                     detail_en="The diagram does not allow sending the dossier back from this step.")

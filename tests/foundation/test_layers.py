@@ -151,14 +151,9 @@ def test_services_import_at_module_level():
     assert hidden == []
 
 
-#: The dossier's life is moved by app.flows; these modules still call a dossier-life service directly
-#: (issue #16, left): deadlines' officer writes lock the dossier themselves, tasks locks and advances it,
-#: the public lookup reads its steps. The list may only shrink.
-DIRECT_LIFE_CALLS = {
-    ("app.deadlines.extension", "app.dossiers.service"), ("app.deadlines.pauses", "app.dossiers.service"),
-    ("app.deadlines.scheduled", "app.dossiers"), ("app.tasks.service", "app.dossiers"),
-    ("app.public.service", "app.dossiers.service"),
-}
+#: Modules other than app.flows that may call a dossier-life service directly: none any more. A new one
+#: means coordination moved out of flows.
+DIRECT_LIFE_CALLS: set[tuple[str, str]] = set()
 LIFE_SERVICES = ("dossiers", "tasks", "deadlines")
 
 
@@ -170,8 +165,7 @@ def test_only_flows_call_the_dossier_life_services():
             continue
         if target[-1] == "service" or "service" in names or (target[1] == "deadlines" and target[-1] != "models"):
             calls.add((source, module))
-    assert calls <= DIRECT_LIFE_CALLS, sorted(calls - DIRECT_LIFE_CALLS)
-    assert DIRECT_LIFE_CALLS <= calls, f"gone, take them off the list: {sorted(DIRECT_LIFE_CALLS - calls)}"
+    assert calls == DIRECT_LIFE_CALLS, sorted(calls ^ DIRECT_LIFE_CALLS)
 
 
 def test_the_cycle_finder_finds_a_cycle():

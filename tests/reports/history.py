@@ -110,7 +110,7 @@ class History:
         body = {"kind": "supplementation", "reason": "Chờ bổ sung giấy tờ"}
         r = self.client.post(f"/api/v1/dossiers/{self.ids[name]}/pause", json=body, headers=self.h(CB_CLERK))
         if r.status_code == 403 and r.get_json()["code"] == "no_permission_rule":
-            from app.deadlines import pauses as service
+            from app import flows as service
             from app.extensions import db
             from app.org.models import Officer
 
