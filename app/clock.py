@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
-from flask import current_app, g, has_request_context
+from flask import current_app, has_request_context, request
 
 
 class Clock(Protocol):
@@ -59,8 +59,6 @@ def utcnow() -> datetime:
     Outside a request (scheduler ticks, CLI) every call reads the clock.
     """
     if has_request_context():
-        moment = g.get("_request_now")
-        if moment is None:
-            moment = g._request_now = current_clock().now()
-        return moment
+        # kept on the request itself (not ``g``: an app context may outlive one request, in tests)
+        return request.environ.setdefault("motcua.now", current_clock().now())
     return current_clock().now()

@@ -1,9 +1,8 @@
 """The dossier's life across capabilities: the one place that wires dossiers, tasks and deadlines together.
 
 Why here: receiving a dossier, taking, completing or returning a step, pausing, resuming, extending, retrying,
-withdrawing or stopping touch three
-capabilities — the dossier and its engine state (``dossiers``), the officer's step (``tasks``) and the time
-kept on both (``deadlines``). Each service does its own part and says when something happened through
+withdrawing or stopping touch three capabilities — the dossier and its engine state (``dossiers``), the
+officer's step (``tasks``) and the time kept on both (``deadlines``). Each service does its own part and says when something happened through
 :class:`app.dossiers.lifecycle.Lifecycle`; this module decides who listens (``app.deadlines.hooks``) and is
 what routes call. It sits above the three packages, so their imports point one way (dossiers ← deadlines ← flows,
 dossiers ← tasks ← flows) and none of them imports another's service to reach back up.

@@ -1,6 +1,6 @@
 """What deadlines does when a dossier's life moves: the :class:`app.dossiers.lifecycle.Lifecycle` it implements.
 
-``app.flows`` passes this module as the listener; deadlines' BPMN-timer handler passes it too.
+``app.flows`` passes this module as the listener wherever it moves a dossier (BPMN timers included).
 """
 from __future__ import annotations
 

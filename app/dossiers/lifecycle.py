@@ -2,9 +2,8 @@
 
 Why a protocol: the dossier service moves the engine and projects its steps; deadlines schedules work around
 those moves. If the dossier service called deadlines, and deadlines read dossiers, each would import the other.
-Here the dossier service says *when* (started, steps projected, a step completed, finished) and the caller —
-``app.flows``, or deadlines' own scheduled handlers — passes *who listens* (``app.deadlines.hooks`` implements
-every hook). Order is the dossier service's: a hook runs at the point its name says, inside the transaction.
+Here the dossier service says *when* (started, steps projected, a step completed, finished) and the caller,
+``app.flows``, passes *who listens* (``app.deadlines.hooks`` implements every hook). Order is the dossier service's: a hook runs at the point its name says, inside the transaction.
 """
 from __future__ import annotations
 

@@ -58,3 +58,4 @@ def test_bad_json_in_the_environment_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv("ESCALATION_DELAYS", "{PT4H}")
     with pytest.raises(config_module.SettingsError, match="ESCALATION_DELAYS"):
         config_module.from_environment(tmp_path)
+
