@@ -124,7 +124,8 @@ class PublishIn(StrictSchema):
     decision_date = ma.fields.Date(required=True)
     effective_date = ma.fields.Date(load_default=None, allow_none=True)
     lane_bindings = ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(max=128)),
-                                   values=ma.fields.Raw(), load_default=dict,
+                                   values=ma.fields.Raw(metadata={"oneOf": [{"type": "integer"}, {"type": "string"}]}),
+                                   load_default=dict,
                                    metadata={"description": "lane id -> unit id or unit code"})
 
     @ma.validates("lane_bindings")
