@@ -28,12 +28,18 @@ from app.deadlines.planning import (
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus
 from app.errors import Conflict
 from app.org.models import Officer
+from app.request_cache import forget, memo
 from app.scheduler import due_work
 
 
 def current_pause(session: Session, dossier_id: int) -> DossierPause | None:
-    return session.scalar(select(DossierPause).where(DossierPause.dossier_id == dossier_id,
-                                                     DossierPause.resumed_at.is_(None)).limit(1))
+    """The dossier's open pause, once per request (a list of fifty steps of a paused dossier asks fifty times)."""
+    return memo(_pause_key(dossier_id), lambda: session.scalar(select(DossierPause).where(
+        DossierPause.dossier_id == dossier_id, DossierPause.resumed_at.is_(None)).limit(1)))
+
+
+def _pause_key(dossier_id: int) -> str:
+    return f"deadlines:open_pause:{dossier_id}"
 
 
 def pauses_of(session: Session, dossier_id: int) -> list[DossierPause]:
@@ -56,6 +62,7 @@ def pause(*, session: Session, dossier: Dossier, officer: Officer, kind: str, re
         raise Conflict("Hồ sơ đang có sự cố.", code="dossier_incident", detail_en="The dossier has an incident.")
     session.add(DossierPause(dossier_id=dossier.id, kind=kind, reason=reason, policy=policy,
                              status_before=dossier.status, paused_at=now, paused_by_id=officer.id))
+    forget(_pause_key(dossier.id))
     before = dossier.status
     dossier.status = DossierStatus.PAUSED
     due_work.cancel(session=session, dossier_id=dossier.id, now=now)
@@ -105,6 +112,7 @@ def resume(*, session: Session, dossier: Dossier, officer: Officer, now: datetim
             dossier.overdue_at = None
     dossier.paused_minutes = (dossier.paused_minutes or 0) + working_minutes(shift)
     record.resumed_at, record.resumed_by_id, record.shifted_minutes = now, officer.id, working_minutes(shift)
+    forget(_pause_key(dossier.id))
     dossier.status = record.status_before
     session.flush()
     for step in steps:
