@@ -92,6 +92,23 @@ def lane_units(version: DefinitionVersion) -> dict[str, int]:
     return found
 
 
+def unit_for_lane(session: Session, version: DefinitionVersion, lane_id: str | None,
+                  units: dict[str, int]) -> int | None:
+    """The unit that works a step of ``lane_id``: the version's binding; for a lane of a called procedure,
+    that procedure's published binding; for a step outside any lane, the binding of lane ``*``."""
+    if lane_id is None:
+        return units.get(DEFAULT_LANE)
+    if lane_id in units:
+        return units[lane_id]
+    for key in version.validation.get("called_processes", []):
+        called = definitions.published_version(session=session, key=key)
+        if called is not None and called.id != version.id:
+            found = lane_units(called).get(lane_id)
+            if found is not None:
+                return found
+    return units.get(DEFAULT_LANE)
+
+
 def _minutes(text: str | None) -> int | None:
     if not text:
         return None
@@ -245,7 +262,8 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
         row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
                    label=view.properties.get("step"), lane_id=view.lane_id,
                    form=form_of_step(view.properties.get("form"), view.spec_id, forms),
-                   unit_id=units.get(view.lane_id or DEFAULT_LANE), status="ready", agency_id=dossier.agency_id,
+                   unit_id=unit_for_lane(session, dossier.version, view.lane_id, units), status="ready",
+                   agency_id=dossier.agency_id,
                    procedure_key=dossier.procedure_key, channel=dossier.channel,
                    previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
                    time_limit_minutes=minutes, returned_reason=returned_reason)

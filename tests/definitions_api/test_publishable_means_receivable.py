@@ -141,3 +141,32 @@ def test_publish_receives_a_dossier_with_the_called_procedure_it_will_run(client
     assert (body["errors"][0]["element_id"], body["errors"][0]["line"]) == ("g", 5)
     version = client.get("/api/v1/process-definitions/calls_then_decides/versions/1", headers=admin).get_json()
     assert version["status"] == "in_review"  # nothing published
+
+
+def _with_lane(pid: str, lane: str, nodes: list[str], body: str) -> bytes:
+    refs = "".join(f"<bpmn:flowNodeRef>{node}</bpmn:flowNodeRef>" for node in nodes)
+    return _doc(pid, f'<bpmn:laneSet id="ls_{pid}"><bpmn:lane id="{lane}" name="Làn {lane}">{refs}</bpmn:lane>'
+                     f'</bpmn:laneSet>{body}')
+
+
+def test_a_called_procedures_steps_go_to_the_unit_its_own_publication_bound(client, auth, demo, clock, app):
+    """A call activity's steps are worked by the unit the called procedure bound to their lane, not by nobody."""
+    admin, flow, agency_id = auth.headers("admin"), Flow(client, clock), _agency_id(app)
+    child = _with_lane("tham_dinh_con", "LC", ["cs", "ct", "ce"],
+                       '<bpmn:startEvent id="cs"/><bpmn:userTask id="ct" name="Thẩm định ở phòng"/>'
+                       '<bpmn:endEvent id="ce"/><bpmn:sequenceFlow id="cf1" sourceRef="cs" targetRef="ct"/>'
+                       '<bpmn:sequenceFlow id="cf2" sourceRef="ct" targetRef="ce"/>')
+    parent = _with_lane("tiep_nhan_cha", "LP", ["ps", "pt", "pc", "pe"],
+                        '<bpmn:startEvent id="ps"/><bpmn:userTask id="pt" name="Tiếp nhận"/>'
+                        '<bpmn:callActivity id="pc" calledElement="tham_dinh_con"/><bpmn:endEvent id="pe"/>'
+                        '<bpmn:sequenceFlow id="pf1" sourceRef="ps" targetRef="pt"/>'
+                        '<bpmn:sequenceFlow id="pf2" sourceRef="pt" targetRef="pc"/>'
+                        '<bpmn:sequenceFlow id="pf3" sourceRef="pc" targetRef="pe"/>')
+    assert upload(client, admin, child, agency_id=agency_id).status_code == 201
+    assert _submit_and_publish(client, admin, "tham_dinh_con", bindings={"LC": "NA-HN-KTHTDT"}).status_code == 200
+    assert upload(client, admin, parent, agency_id=agency_id).status_code == 201
+    assert _submit_and_publish(client, admin, "tiep_nhan_cha", bindings={"LP": UNIT}).status_code == 200
+    (step,) = flow.start("tiep_nhan_cha")["current_steps"]
+    assert step["unit"]["code"] == UNIT
+    (called,) = flow.complete(step["id"], CLERK, {})["next_steps"]
+    assert (called["spec_id"], called["unit"]["code"]) == ("ct", "NA-HN-KTHTDT")
