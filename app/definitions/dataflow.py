@@ -12,7 +12,7 @@ Two pure halves, no database:
    before it (every step from which the condition's source is reachable, boundary events counting what
    runs before the activity they are attached to, subprocess contents as part of the subprocess), and
    the start event's form. The result is stored with the version, so a forms change needs no re-parse.
-2. :func:`check_forms` turns that outline, the steps and the version's forms into issues: a step or
+2. :func:`data_flow_issues` turns that outline, the steps and the version's forms into issues: a step or
    start event naming a form the version lacks (``form_missing``), a name no earlier form sets
    (``data_unset``; a warning ``data_may_be_unset`` when an earlier form has it but does not require it
    and gives no default), a comparison with a literal of another type (``data_type_mismatch``) or a text
@@ -43,7 +43,7 @@ from app.definitions.rules import (
 from app.engine.evaluator import EvaluationError, reads
 from app.engine.support import STEP_ELEMENTS
 
-__all__ = ["ISSUE_CODES", "RECEPTION_NAMES", "ConditionUse", "check_forms", "outline_uses"]
+__all__ = ["ISSUE_CODES", "RECEPTION_NAMES", "ConditionUse", "data_flow_issues", "outline_uses"]
 
 #: The codes this module issues (recomputed, not accumulated, when a version's forms change).
 ISSUE_CODES = frozenset({"form_missing", "data_unset", "data_may_be_unset", "data_type_mismatch",
@@ -173,7 +173,7 @@ def _issue(code: str, severity: str, vi: str, en: str, element_id: str | None, l
     return Issue(code, severity, vi, en, element_id=element_id, line=line)
 
 
-def check_forms(*, steps: Iterable[Mapping[str, Any]], uses: Iterable[ConditionUse], start_form: str | None,
+def data_flow_issues(*, steps: Iterable[Mapping[str, Any]], uses: Iterable[ConditionUse], start_form: str | None,
                 forms: Mapping[str, Any], strict: bool) -> list[Issue]:
     """Issues of the version's data flow (see the module docstring); errors only for executable processes."""
     sev = "error" if strict else "warning"

@@ -262,20 +262,23 @@ def upload(*, session: Session, data: bytes, now: datetime, officer: Officer | N
 
 # --- forms and the data flow -----------------------------------------------------------------------
 
+def _form_refused(exc: FormError, field: str) -> Unprocessable:
+    return Unprocessable(f"Biểu mẫu '{exc.name}' không dùng được: {exc.message}", code="form_invalid",
+                         detail_en=f"Form '{exc.name}' cannot be used: {exc.message}", errors={field: [exc.message]})
+
+
 def _checked_forms(forms: Any) -> dict[str, Any]:
     try:
         return check_forms(forms)
     except FormError as exc:
-        raise Unprocessable(f"Biểu mẫu '{exc.name}' không dùng được: {exc.message}", code="form_invalid",
-                            detail_en=f"Form '{exc.name}' cannot be used: {exc.message}",
-                            errors={f"forms.{exc.name}": [exc.message]}) from None
+        raise _form_refused(exc, f"forms.{exc.name}") from None
 
 
 def with_data_flow(validation: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
     """``validation`` with the data-flow issues of ``forms`` (dataflow.py) in place of any earlier ones, and
     ``publishable`` recomputed: the diagram's own verdict (``bpmn_publishable``) and no data-flow error."""
     codes = dataflow.ISSUE_CODES
-    issues = dataflow.check_forms(
+    issues = dataflow.data_flow_issues(
         steps=validation.get("steps", []),
         uses=[dataflow.ConditionUse.from_dict(u) for u in validation.get("conditions", [])],
         start_form=validation.get("start_form"), forms=forms, strict=bool(validation.get("is_executable")))
@@ -305,9 +308,7 @@ def set_form(*, session: Session, key: str, version: int, name: str, schema: dic
         try:
             forms[name] = check_form(name, schema)
         except FormError as exc:
-            raise Unprocessable(f"Biểu mẫu '{exc.name}' không dùng được: {exc.message}", code="form_invalid",
-                                detail_en=f"Form '{exc.name}' cannot be used: {exc.message}",
-                                errors={"_schema": [exc.message]}) from None
+            raise _form_refused(exc, "_schema") from None
         _checked_forms(forms)  # the count, too
     validation = with_data_flow(dict(found.validation), forms)
     if validation["publishable"]:
