@@ -12,6 +12,7 @@ BPMN timers due in the scheduler come here too (:func:`fire_timers`, registered 
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
 from app.deadlines import views as deadline_views
+from app.dossiers import published, records
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.org.models import Officer
@@ -111,7 +113,7 @@ def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, rea
     """Stop the dossier's clock while waiting for a supplement or a verification."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
     return pauses.pause(session=session, dossier=dossier, officer=officer, kind=kind, reason=reason,
-                        policy=dossiers.pause_policy(dossier), now=now)
+                        policy=published.pause_policy(dossier), now=now)
 
 
 def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime, note: str | None = None,
@@ -144,7 +146,28 @@ def init_app(app: Flask) -> None:
     due_work.register_handler("bpmn_timer", fire_timers)
 
 
+def readable_dossier(*, session: Session, dossier_id: int, officer: Officer | None) -> Dossier:
+    """The dossier if this officer may read it; a missing and an out-of-scope one answer the same 404."""
+    dossier = dossiers.get(session=session, dossier_id=dossier_id)
+    tasks.check_can_read(officer, dossier, session)
+    return dossier
+
+
+def shown(*, session: Session, now: datetime, dossiers: Iterable[Dossier] = (), steps: Iterable[Step] = (),
+          with_steps: bool = False) -> None:
+    """Compute what a response shows of these dossiers and steps (deadline blocks, step units) with ``now``.
+
+    Routes call it before returning: schemas only declare fields. ``with_steps`` adds each dossier's own steps
+    (the dossier view lists them); a step's dossier is always shown with it (task views nest it).
+    """
+    shown_dossiers, shown_steps = dict.fromkeys(dossiers), dict.fromkeys(steps)
+    if with_steps:
+        shown_steps.update(dict.fromkeys(s for d in shown_dossiers for s in d.steps))
+    shown_dossiers.update(dict.fromkeys(s.dossier for s in shown_steps))
+    deadline_views.annotate(session=session, now=now, dossiers=shown_dossiers, steps=shown_steps)
+
+
 def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
     """Form 06: the dossier's hand-overs with deadlines' pauses and extension among them."""
-    return dossiers.control_sheet(session=session, dossier=dossier,
+    return records.control_sheet(session=session, dossier=dossier,
                                   other_rows=deadline_views.control_sheet_rows(session=session, dossier=dossier))

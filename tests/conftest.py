@@ -68,7 +68,7 @@ def migrated_database(database_url: str) -> str:
 
 def _empty_all_tables() -> None:
     from app.calendar.service import clear_cache
-    from app.dossiers.service import forget_published_versions
+    from app.dossiers.published import forget_published_versions
     from app.org.tree import forget_cached
 
     # the next test reuses ids (and the frozen clock, publication times): drop what the process kept of them

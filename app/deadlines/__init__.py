@@ -30,12 +30,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register deadlines' scheduled handlers and show deadlines on dossiers' and steps' responses.
+    """Register deadlines' scheduled handlers.
 
     Called by :func:`app.create_app`: explicit, not a side effect of importing the routes.
     """
-    from app.deadlines import scheduled, schemas  # scheduled: its @handler decorators register the due work
-    from app.dossiers import schemas as dossier_schemas
+    from app.deadlines import scheduled  # its @handler decorators register the due work
 
     del scheduled
-    dossier_schemas.DEADLINE_VIEWS.update(step=schemas.step_deadline, dossier=schemas.dossier_deadline)

@@ -2,6 +2,7 @@
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,10 +12,12 @@ from app.calendar import (
     WorkingCalendar,
     working_time_between,
 )
+from app.calendar.service import calendar_for
 from app.deadlines.pauses import current_pause, pauses_of
 from app.deadlines.planning import due_soon_fraction, local, step_base, working_minutes
 from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step
 from app.org.models import Officer
+from app.org.tree import unit_refs
 
 
 def _status(*, now: datetime, due: datetime | None, remaining: timedelta | None, lead: timedelta,
@@ -64,6 +67,29 @@ def dossier_view(*, session: Session, dossier: Dossier, now: datetime, cal: Work
                                              marked=dossier.overdue_at)
     return {"time_used_minutes": used, "remaining_minutes": working_minutes(remaining), "status": status,
             "overdue_at": dossier.overdue_at}
+
+
+def annotate(*, session: Session, now: datetime, dossiers: Iterable[Dossier] = (), steps: Iterable[Step] = ()) -> None:
+    """Put on each dossier and step what a response shows of it, computed with the request's ``now``.
+
+    Why here and not in the schemas: a schema only declares fields, so every block of one response is judged
+    at the same moment, against one calendar per agency, with one pause read per dossier. Sets the plain
+    (non-column) attributes ``deadline`` on both and ``unit_ref`` on steps (from the per-process copy of the
+    organisation: no query per step listed).
+    """
+    calendars: dict[int, WorkingCalendar] = {}
+
+    def cal(agency_id: int) -> WorkingCalendar:
+        if agency_id not in calendars:
+            calendars[agency_id] = calendar_for(session, agency_id, now)
+        return calendars[agency_id]
+
+    refs = unit_refs(session)
+    for step in steps:
+        step.deadline = step_view(session=session, step=step, now=now, cal=cal(step.dossier.agency_id))
+        step.unit_ref = None if step.unit_id is None else (refs.get(step.unit_id) or step.unit)
+    for dossier in dossiers:
+        dossier.deadline = dossier_view(session=session, dossier=dossier, now=now, cal=cal(dossier.agency_id))
 
 
 def control_sheet_rows(*, session: Session, dossier: Dossier) -> list[dict[str, Any]]:

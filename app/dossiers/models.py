@@ -90,6 +90,16 @@ class Dossier(db.Model):
     extended_by: Mapped[Officer | None] = relationship(foreign_keys=[extended_by_id])
     steps = relationship("Step", back_populates="dossier", order_by="Step.id", cascade="all, delete-orphan")
 
+    @property
+    def current_steps(self) -> list[Step]:
+        """The steps open now, oldest first."""
+        return [s for s in self.steps if s.status in OPEN_STATUSES]
+
+    @property
+    def past_steps(self) -> list[Step]:
+        """Completed and cancelled steps, oldest first."""
+        return [s for s in self.steps if s.status not in OPEN_STATUSES]
+
 
 class DossierCounter(db.Model):
     """Per-agency, per-day sequence of dossier codes (Circular 04/2025: ``<agency>-<YYMMDD>-<seq>``)."""
@@ -173,3 +183,8 @@ class Step(db.Model):
     assignee: Mapped[Officer | None] = relationship(foreign_keys=[assignee_id], lazy="joined")
     completed_by: Mapped[Officer | None] = relationship(foreign_keys=[completed_by_id], lazy="joined")
     dossier = relationship("Dossier", back_populates="steps")
+
+    @property
+    def form_schema(self) -> dict | None:
+        """The JSON Schema of the step's form, from the forms its procedure version carries."""
+        return (self.dossier.version.forms or {}).get(self.form) if self.form else None

@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from app import flows
 from app.api import etag, if_match, page_of
 from app.clock import utcnow
-from app.dossiers import schemas, service
+from app.dossiers import records, schemas, service
 from app.extensions import db
 from app.identity import current_officer
 from app.tasks import service as tasks
@@ -34,9 +34,13 @@ def local_time(value) -> str:
 
 
 def _readable(dossier_id: int):
-    dossier = service.get(session=db.session, dossier_id=dossier_id)
-    tasks.check_can_read(current_officer(), dossier, db.session)
-    return dossier
+    return flows.readable_dossier(session=db.session, dossier_id=dossier_id, officer=current_officer())
+
+
+def dossier_shown(dossier):
+    """A dossier answer (``DossierOut``): its deadline and its steps' shown with the request's now, its ETag."""
+    flows.shown(session=db.session, now=utcnow(), dossiers=[dossier], with_steps=True)
+    return dossier, 200, etag(dossier)
 
 
 def _html(template: str, **context) -> Response:
@@ -51,7 +55,9 @@ class ProcedureDossiers(MethodView):
         """Receive a dossier (tiếp nhận): code, appointment date and the lookup secret (shown once)."""
         dossier, secret = flows.receive(session=db.session, key=key, dossier_in=dossier_in, officer=current_officer(),
                                       now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
-        return service.receipt(session=db.session, dossier=dossier, secret=secret), 201, etag(dossier)
+        receipt = records.receipt(session=db.session, dossier=dossier, secret=secret)
+        flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
+        return receipt, 201, etag(dossier)
 
 
 @blp.route("/dossiers")
@@ -63,7 +69,9 @@ class Dossiers(MethodView):
         """List dossiers, newest first; filters by procedure, agency, unit, status, overdue, dates, code."""
         stmt = service.list_dossiers(session=db.session, now=utcnow(),
                                      visible=tasks.visibility(session=db.session, officer=current_officer()), **query)
-        return page_of(stmt, pagination_parameters)
+        page = page_of(stmt, pagination_parameters)
+        flows.shown(session=db.session, now=utcnow(), dossiers=page)
+        return page
 
 
 @blp.route("/dossiers/<int:dossier_id>")
@@ -71,8 +79,7 @@ class DossierById(MethodView):
     @blp.response(200, schemas.DossierOut)
     def get(self, dossier_id):
         """One dossier: state, current steps (unit, assignee, due time) and past steps; ETag = lock version."""
-        dossier = _readable(dossier_id)
-        return dossier, 200, etag(dossier)
+        return dossier_shown(_readable(dossier_id))
 
 
 @blp.route("/dossiers/<int:dossier_id>/receipt")
@@ -83,7 +90,8 @@ class DossierReceipt(MethodView):
     def get(self, query, dossier_id):
         """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON or printable HTML (``?format=html``)."""
         dossier = _readable(dossier_id)
-        receipt = service.receipt(session=db.session, dossier=dossier)
+        receipt = records.receipt(session=db.session, dossier=dossier)
+        flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
         if query["format"] == "html":
             return _html("receipt.html", r=receipt)
         return receipt
@@ -111,7 +119,7 @@ class DossierWithdraw(MethodView):
         _readable(dossier_id)
         dossier = flows.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
                               status="withdrawn", reason=body["reason"], now=utcnow(), if_match=if_match())
-        return dossier, 200, etag(dossier)
+        return dossier_shown(dossier)
 
 
 @blp.route("/dossiers/<int:dossier_id>/stop")
@@ -123,7 +131,7 @@ class DossierStop(MethodView):
         _readable(dossier_id)
         dossier = flows.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
                               status="stopped", reason=body["reason"], now=utcnow(), if_match=if_match())
-        return dossier, 200, etag(dossier)
+        return dossier_shown(dossier)
 
 
 @blp.route("/dossiers/<int:dossier_id>/retry")
@@ -135,4 +143,4 @@ class DossierRetry(MethodView):
         _readable(dossier_id)
         dossier = flows.retry(session=db.session, dossier_id=dossier_id, officer=current_officer(), now=utcnow(),
                               data=body["data"], if_match=if_match())
-        return dossier, 200, etag(dossier)
+        return dossier_shown(dossier)

@@ -1,9 +1,6 @@
 """Payloads of the dossier endpoints. Input schemas refuse unknown fields."""
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import marshmallow as ma
 from marshmallow import validate
 
@@ -61,17 +58,13 @@ class RetryIn(StrictSchema):
     data = ma.fields.Dict(load_default=dict, metadata={"description": "corrected step data, merged over the failed one"})
 
 
-#: How a step's and a dossier's deadline are shown (``{"step": fn, "dossier": fn}``). Deadlines installs them
-#: (:func:`app.deadlines.init_app`): it builds on dossiers, so this package never imports it. Without them
-#: (a tool that loads only dossiers) the field is null.
-DEADLINE_VIEWS: dict[str, Callable[[Any], dict[str, Any]]] = {}
+class DeadlineOut(ma.Schema):
+    """A step's or a dossier's time, judged with the request's now (set by ``app.deadlines.views.annotate``)."""
 
-
-def _deadline_of(kind: str) -> Callable[[Any], dict[str, Any] | None]:
-    def show(obj: Any) -> dict[str, Any] | None:
-        view = DEADLINE_VIEWS.get(kind)
-        return view(obj) if view is not None else None
-    return show
+    time_used_minutes = ma.fields.Integer(allow_none=True, metadata={"description": "working minutes, pauses excluded"})
+    remaining_minutes = ma.fields.Integer(allow_none=True, metadata={"description": "working minutes to the due time"})
+    status = ma.fields.String(allow_none=True, metadata={"description": "on_track | due_soon | overdue | paused"})
+    overdue_at = LocalDateTime(allow_none=True)
 
 
 class RefOut(ma.Schema):
@@ -86,21 +79,6 @@ class OfficerRefOut(ma.Schema):
     full_name = ma.fields.String()
 
 
-class UnitOfStep(ma.fields.Nested):
-    """The step's unit from the per-process copy of the organisation (no query per step listed)."""
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(RefOut, allow_none=True, **kwargs)
-
-    def get_value(self, obj, attr, accessor=None, default=ma.missing):
-        from app.extensions import db
-        from app.org.tree import unit_refs
-
-        if obj.unit_id is None:
-            return None
-        return unit_refs(db.session).get(obj.unit_id) or obj.unit  # a unit unknown to the copy: read it
-
-
 class StepOut(ma.Schema):
     id = ma.fields.Integer()
     dossier_id = ma.fields.Integer()
@@ -110,7 +88,7 @@ class StepOut(ma.Schema):
     label = ma.fields.String(allow_none=True)
     form = ma.fields.String(allow_none=True)
     lane_id = ma.fields.String(allow_none=True)
-    unit = UnitOfStep()
+    unit = ma.fields.Nested(RefOut, attribute="unit_ref", allow_none=True)
     assignee = ma.fields.Nested(OfficerRefOut, allow_none=True)
     status = ma.fields.String()
     started_at = LocalDateTime()
@@ -122,7 +100,7 @@ class StepOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     data = ma.fields.Dict(allow_none=True)
     returned_reason = ma.fields.String(allow_none=True)
-    deadline = ma.fields.Function(_deadline_of("step"), allow_none=True)
+    deadline = ma.fields.Nested(DeadlineOut, allow_none=True)
 
 
 class DossierSummaryOut(ma.Schema):
@@ -140,11 +118,9 @@ class DossierSummaryOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     incident = ma.fields.String(allow_none=True)
     lock_version = ma.fields.Integer()
-    deadline = ma.fields.Function(_deadline_of("dossier"), allow_none=True)
+    deadline = ma.fields.Nested(DeadlineOut, allow_none=True)
 
 
-# built once: a schema's construction deep-copies its fields, a cost every response would pay again
-STEP_LIST = StepOut(many=True)
 _LOCAL = LocalDateTime(allow_none=True)
 
 
@@ -160,14 +136,8 @@ class DossierOut(DossierSummaryOut):
         "new_due_at": _LOCAL.serialize("x", {"x": d.extended_due_at}),
         "reason": d.extension_reason, "apology_text": d.apology_text,
         "extended_by": d.extended_by.full_name if d.extended_by else None})
-    current_steps = ma.fields.Method("_current")
-    past_steps = ma.fields.Method("_past")
-
-    def _current(self, dossier):
-        return STEP_LIST.dump([s for s in dossier.steps if s.status in ("ready", "claimed")])
-
-    def _past(self, dossier):
-        return STEP_LIST.dump([s for s in dossier.steps if s.status not in ("ready", "claimed")])
+    current_steps = ma.fields.List(ma.fields.Nested(StepOut))
+    past_steps = ma.fields.List(ma.fields.Nested(StepOut))
 
 
 class ReceiptOut(ma.Schema):

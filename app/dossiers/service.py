@@ -35,88 +35,13 @@ from app.calendar import (
 from app.calendar.service import calendar_for
 from app.definitions import service as definitions
 from app.definitions.forms import data_errors, form_of_step
-from app.definitions.models import DEFAULT_LANE, DefinitionVersion
+from app.definitions.models import DefinitionVersion
 from app.dossiers.codes import format_code, hash_secret, next_sequence
 from app.dossiers.lifecycle import Lifecycle
 from app.dossiers.models import CLOSED_STATUSES, OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
+from app.dossiers.published import compiled_of, lane_units, time_limit_minutes, unit_for_lane
 from app.errors import Conflict, NotFound, PreconditionFailed, Unprocessable
 from app.org.models import Officer
-
-_COMPILED: dict[tuple, engine.CompiledProcess] = {}
-_LANE_UNITS: dict[tuple, dict[str, int]] = {}
-
-
-def forget_published_versions() -> None:
-    """Drop the per-process copies of published versions (for a process that switches databases: tests)."""
-    _COMPILED.clear()
-    _LANE_UNITS.clear()
-
-
-def _published_key(version: DefinitionVersion) -> tuple:
-    # the id alone is not enough where ids are reused (tests empty the tables; a restored database)
-    return version.id, version.bpmn_sha256, version.process_id, version.published_at
-
-
-def compiled_of(version: DefinitionVersion) -> engine.CompiledProcess:
-    """The compiled process of a published (hence immutable) version, parsed once per process."""
-    key = _published_key(version)
-    found = _COMPILED.get(key)
-    if found is None:
-        if not version.compiled:
-            raise Conflict("Phiên bản quy trình chưa được biên dịch.", code="version_not_compiled",
-                           detail_en="The procedure version has no compiled process.")
-        found = engine.CompiledProcess.from_json(version.compiled)
-        if len(_COMPILED) > 256:
-            _COMPILED.clear()
-        _COMPILED[key] = found
-    return found
-
-
-def pause_policy(dossier: Dossier) -> str:
-    """``pause`` (default) or ``restart``, from the BPMN process property ``pausePolicy``."""
-    value = (compiled_of(dossier.version).properties.get("pausePolicy") or "pause").strip().lower()
-    return "restart" if value == "restart" else "pause"
-
-
-def lane_units(version: DefinitionVersion) -> dict[str, int]:
-    """Lane id → unit id of a version, read once per process: bindings are fixed when the version is published."""
-    key = _published_key(version)
-    found = _LANE_UNITS.get(key)
-    if found is None:
-        found = {binding.lane_id: binding.unit_id for binding in version.lane_bindings}
-        if version.published_at is None:
-            return found  # a draft being tested: nothing to keep
-        if len(_LANE_UNITS) > 256:
-            _LANE_UNITS.clear()
-        _LANE_UNITS[key] = found
-    return found
-
-
-def unit_for_lane(session: Session, version: DefinitionVersion, lane_id: str | None,
-                  units: dict[str, int]) -> int | None:
-    """The unit that works a step of ``lane_id``: the version's binding; for a lane of a called procedure,
-    that procedure's published binding; for a step outside any lane, the binding of lane ``*``."""
-    if lane_id is None:
-        return units.get(DEFAULT_LANE)
-    if lane_id in units:
-        return units[lane_id]
-    for key in version.validation.get("called_processes", []):
-        called = definitions.published_version(session=session, key=key)
-        if called is not None and called.id != version.id:
-            found = lane_units(called).get(lane_id)
-            if found is not None:
-                return found
-    return units.get(DEFAULT_LANE)
-
-
-def _minutes(text: str | None) -> int | None:
-    if not text:
-        return None
-    try:
-        return definitions.step_time_limit_minutes(text)
-    except ValueError:
-        return None
-
 
 # --- reading ------------------------------------------------------------------------------------------
 
@@ -254,7 +179,7 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
     for view in ready:
         if view.task_id in open_rows:
             continue
-        minutes = _minutes(view.properties.get("timeLimit"))
+        minutes = time_limit_minutes(view.properties.get("timeLimit"))
         due = None
         if minutes:
             cal = cal or calendar_for(session, dossier.agency_id, now)
@@ -300,7 +225,7 @@ def _finish(session: Session, dossier: Dossier, now: datetime, life: Lifecycle,
 # --- receiving ----------------------------------------------------------------------------------------
 
 def _total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess) -> int | None:
-    declared = _minutes(compiled.properties.get("totalTimeLimit"))
+    declared = time_limit_minutes(compiled.properties.get("totalTimeLimit"))
     if declared:
         return declared
     return version.declared_total_minutes or version.computed_total_minutes or None
@@ -500,61 +425,3 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
                  after={"status": status}, now=now)
     session.flush()
     return dossier
-
-
-# --- records ------------------------------------------------------------------------------------------
-
-def _who(officer: Officer | None) -> str | None:
-    return officer.full_name if officer else None
-
-
-def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[str, Any]] = ()) -> dict[str, Any]:
-    """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over, oldest first, with
-    ``other_rows`` (pauses and the extension, from deadlines) placed among them by time."""
-    steps = steps_of(session=session, dossier_id=dossier.id)
-    followers: dict[int, list[Step]] = {}
-    for row in steps:
-        if row.previous_step_id is not None:
-            followers.setdefault(row.previous_step_id, []).append(row)
-    rows: list[dict[str, Any]] = []
-    first = next((row for row in steps if row.previous_step_id is None), None)
-    rows.append({"step": None, "from_unit": "Tổ chức, cá nhân", "from_officer": dossier.applicant.get("name"),
-                 "to_unit": first.unit.name if first and first.unit else None,
-                 "to_officer": _who(dossier.received_by), "given_at": dossier.received_at,
-                 "received_at": dossier.received_at, "result": None, "note": "Nộp hồ sơ"})
-    for row in steps:
-        if row.status != StepStatus.COMPLETED:
-            continue
-        nexts = followers.get(row.id) or [None]
-        for target in nexts:
-            note = row.returned_reason and f"Trả lại để xử lý lại: {row.returned_reason}"
-            if target is not None and target.returned_reason:
-                note = f"Trả lại: {target.returned_reason}"
-            rows.append({
-                "step": row.label or row.spec_id, "step_name": row.name,
-                "from_unit": row.unit.name if row.unit else None, "from_officer": _who(row.completed_by),
-                "to_unit": (target.unit.name if target.unit else None) if target else "Tổ chức, cá nhân",
-                "to_officer": (_who(target.completed_by or target.assignee) if target
-                               else dossier.applicant.get("name")),
-                "given_at": row.completed_at,
-                "received_at": (target.claimed_at or target.completed_at or target.started_at) if target
-                else row.completed_at,
-                "result": row.result, "due_at": row.due_at, "note": note,
-            })
-    rows[1:] = sorted(rows[1:] + list(other_rows), key=lambda r: r["given_at"])
-    return {"dossier": dossier, "code": dossier.code, "agency": dossier.agency.name,
-            "procedure": dossier.version.definition.name, "rows": rows}
-
-
-def receipt(*, session: Session, dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
-    """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả); the lookup secret only when just created.
-
-    With the dossier's open steps, so the reception desk knows where it went without another call.
-    """
-    definition = dossier.version.definition
-    return {"id": dossier.id, "code": dossier.code, "procedure_key": dossier.procedure_key,
-            "procedure_name": definition.name, "procedure_code": definition.code, "agency": dossier.agency.name,
-            "applicant": dossier.applicant, "documents": dossier.documents, "received_at": dossier.received_at,
-            "received_by": _who(dossier.received_by), "counting_from": dossier.counting_from,
-            "appointment_at": dossier.due_at, "lookup_secret": secret,
-            "current_steps": open_steps(session, dossier.id)}

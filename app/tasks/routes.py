@@ -15,6 +15,12 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/v1", description="Bước x�
 
 
 
+def _shown(step):
+    """A step answer: its deadline, unit and dossier shown with the request's now; the dossier's ETag."""
+    flows.shown(session=db.session, now=utcnow(), steps=[step])
+    return step, 200, etag(step.dossier)
+
+
 @blp.route("/tasks")
 class Tasks(MethodView):
     @blp.arguments(schemas.TaskQuery, location="query")
@@ -23,7 +29,9 @@ class Tasks(MethodView):
     def get(self, query, pagination_parameters):
         """Steps of my units (or mine), ordered by due time then id."""
         stmt = service.list_steps(session=db.session, officer=current_officer(), now=utcnow(), **query)
-        return page_of(stmt, pagination_parameters)
+        page = page_of(stmt, pagination_parameters)
+        flows.shown(session=db.session, now=utcnow(), steps=page)
+        return page
 
 
 @blp.route("/tasks/<int:step_id>")
@@ -32,7 +40,7 @@ class TaskById(MethodView):
     def get(self, step_id):
         """One step with its form's JSON Schema and the dossier summary."""
         step = service.get_for(session=db.session, step_id=step_id, officer=current_officer())
-        return step, 200, etag(step.dossier)
+        return _shown(step)
 
 
 @blp.route("/tasks/<int:step_id>/claim")
@@ -42,7 +50,7 @@ class TaskClaim(MethodView):
         """Take a step of my unit (nhận xử lý)."""
         step = flows.claim_step(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
                                 if_match=if_match())
-        return step, 200, etag(step.dossier)
+        return _shown(step)
 
 
 @blp.route("/tasks/<int:step_id>/unclaim")
@@ -52,7 +60,7 @@ class TaskUnclaim(MethodView):
         """Put a claimed step back in the unit's queue."""
         step = flows.unclaim_step(session=db.session, step_id=step_id, officer=current_officer(), now=utcnow(),
                                   if_match=if_match())
-        return step, 200, etag(step.dossier)
+        return _shown(step)
 
 
 @blp.route("/tasks/<int:step_id>/assign")
@@ -63,7 +71,7 @@ class TaskAssign(MethodView):
         """A leader assigns a step of their unit to one of its officers (phân công)."""
         step = flows.assign_step(session=db.session, step_id=step_id, officer=current_officer(),
                                  assignee_id=body["assignee_id"], now=utcnow(), if_match=if_match())
-        return step, 200, etag(step.dossier)
+        return _shown(step)
 
 
 @blp.route("/tasks/<int:step_id>/complete")
@@ -80,6 +88,7 @@ class TaskComplete(MethodView):
         step, next_steps = flows.complete_step(session=db.session, step_id=step_id, officer=current_officer(),
                                                data=body["data"], now=utcnow(), if_match=if_match())
         step.next_steps = next_steps or []  # not a column: the response's "where it went", known in memory
+        flows.shown(session=db.session, now=utcnow(), steps=[step, *step.next_steps])
         return step, 200 if next_steps is not None else 202, etag(step.dossier)
 
 
@@ -91,4 +100,4 @@ class TaskReturn(MethodView):
         """Send the dossier back to an earlier step with a reason (409 when the diagram does not allow it)."""
         step = flows.return_step(session=db.session, step_id=step_id, officer=current_officer(),
                                  reason=body["reason"], data=body["data"], now=utcnow(), if_match=if_match())
-        return step, 200, etag(step.dossier)
+        return _shown(step)

@@ -22,11 +22,6 @@ class TaskOut(StepOut):
     dossier = ma.fields.Nested(DossierSummaryOut)
 
 
-def _form_schema(step):
-    from app.tasks.service import form_schema
-    return form_schema(step)
-
-
 class CompletedTaskOut(TaskOut):
     """The completed step, and where the dossier went (``next_steps``, set on the step by the view)."""
 
@@ -35,7 +30,7 @@ class CompletedTaskOut(TaskOut):
 
 
 class TaskDetailOut(TaskOut):
-    form_schema = ma.fields.Function(_form_schema, allow_none=True)
+    form_schema = ma.fields.Dict(allow_none=True)
 
 
 class CompleteIn(StrictSchema):

@@ -97,12 +97,6 @@ def list_steps(*, session: Session, officer: Officer, now: datetime, mine: bool 
     return stmt
 
 
-def form_schema(step: Step) -> dict[str, Any] | None:
-    if not step.form:
-        return None
-    return (step.dossier.version.forms or {}).get(step.form)
-
-
 # --- changing -----------------------------------------------------------------------------------------
 
 def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) -> None:
@@ -180,7 +174,7 @@ def assign(*, session: Session, dossier: Dossier, step: Step, officer: Officer, 
 
 def validate_form(step: Step, data: dict[str, Any]) -> None:
     """Check ``data`` against the step's form (JSON Schema); 422 with errors keyed by field path."""
-    schema = form_schema(step)
+    schema = step.form_schema
     if not schema:
         return
     errors = data_errors(schema, data)
@@ -213,7 +207,7 @@ def check_return(*, dossier: Dossier, step: Step, officer: Officer, reason: str,
     """
     _check_member(officer, step)
     _check_open(dossier, step, officer)
-    schema = form_schema(step) or {}
+    schema = step.form_schema or {}
     if schema and "approved" not in (schema.get("properties") or {}):
         raise refused_return()
     payload = {**(data or {}), "approved": False, "comment": reason}

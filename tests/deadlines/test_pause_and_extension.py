@@ -75,9 +75,9 @@ def test_no_notice_fires_while_paused_and_due_work_returns_at_resume(dl):
 
 
 def test_restart_policy_counts_the_step_again_from_the_resume(dl, monkeypatch):
-    from app.dossiers import service as dossiers
+    from app.dossiers import published
 
-    monkeypatch.setattr(dossiers, "pause_policy", lambda dossier: "restart")
+    monkeypatch.setattr(published, "pause_policy", lambda dossier: "restart")
     dossier_id, step = _to_step_3(dl)
     assert step["due_at"] == iso(2026, 3, 20)  # Mon 02/03 08:00 + 14 days
     dl.clock.set(vn(2026, 3, 4))

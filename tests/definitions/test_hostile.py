@@ -1,4 +1,4 @@
-"""Hostile inputs (corpus hostile/ + generated): refused or rejected, fast, bounded, no file, no network.
+"""Hostile inputs (corpus hostile/ + generated): refused or rejected, bounded in memory, no file, no network.
 
 Each run happens in a fresh interpreter so that its peak resident memory (``ru_maxrss``, which also sees
 libxml2's C allocations that ``tracemalloc`` does not) belongs to that input alone.
@@ -21,7 +21,9 @@ from app.definitions.validation import IntakeRefused, validate_bpmn
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 HOSTILE_DIR = PROJECT_DIR.parent / "shared" / "bpmn-corpus" / "hostile"
 HOSTILE_FILES = sorted(HOSTILE_DIR.glob("*.bpmn")) if HOSTILE_DIR.is_dir() else []
-TIME_LIMIT_S = 2.0
+#: Not a speed target (bench/validate_corpus.py measures speed): a hang detector. An expansion bomb that got
+#: through would run for minutes or exhaust memory; a refused one takes milliseconds, under tracemalloc ~1 s.
+HANG_LIMIT_S = 30.0
 MEMORY_LIMIT_MB = 200
 
 _RUNNER = textwrap.dedent("""
@@ -59,7 +61,7 @@ def run_isolated(path: Path) -> dict:
                                env={"PYTHONPATH": str(PROJECT_DIR), "PATH": "/usr/bin:/bin"})
     assert completed.returncode == 0, completed.stderr
     out = json.loads(completed.stdout)
-    assert out["seconds"] < TIME_LIMIT_S, out["seconds"]
+    assert out["seconds"] < HANG_LIMIT_S, out["seconds"]
     assert out["maxrss_mb"] < MEMORY_LIMIT_MB, out["maxrss_mb"]
     assert out["tracemalloc_peak_mb"] < MEMORY_LIMIT_MB
     passwd = Path("/etc/passwd")

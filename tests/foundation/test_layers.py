@@ -171,3 +171,19 @@ def test_only_flows_call_the_dossier_life_services():
 def test_the_cycle_finder_finds_a_cycle():
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [frozenset({"a", "b", "c"})]
     assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_schemas_only_declare():
+    """A schema reads neither the database nor the clock: what a response shows is computed before the dump
+    (``app.flows.shown``) with the request's ``now``, so every block of one answer is judged at one moment."""
+    readers = {"app.extensions", "app.clock", "app.request_cache"}
+    offenders = []
+    for path in APP.rglob("schemas.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        top = {id(node) for node in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+                offenders.append(f"{path.relative_to(APP.parent)}: import inside a function")
+        offenders += [f"{path.relative_to(APP.parent)} → {target}" for target in _imports(tree)
+                      if target in readers or target.endswith(".service") and target.split(".")[1] in LIFE_SERVICES]
+    assert offenders == []
