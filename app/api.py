@@ -5,6 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
+from marshmallow import validate
 from apispec import BasePlugin
 from flask import current_app, request
 from flask_smorest import Api
@@ -51,6 +52,21 @@ class SchemaRulesPlugin(BasePlugin):
         return None
 
 
+def _nullable_reference(self, field: ma.fields.Field, ret: dict, **_kwargs) -> dict:
+    """A nullable nested schema in OpenAPI 3.0 is ``allOf: [$ref], nullable: true``.
+
+    apispec writes ``anyOf: [{type: object, nullable: true}, $ref]``, whose first branch admits *any* object:
+    a client (or a fuzzer) trusting the document would send keys the nested schema refuses.
+    """
+    branches = ret.get("anyOf")
+    if isinstance(branches, list) and {"type": "object", "nullable": True} in branches:
+        refs = [b for b in branches if b != {"type": "object", "nullable": True}]
+        if len(refs) == 1:
+            del ret["anyOf"]
+            ret["allOf"], ret["nullable"] = refs, True
+    return {}
+
+
 class ProblemApi(Api):
     """flask-smorest with its error handler replaced by ours (RFC 9457 bodies)."""
 
@@ -58,6 +74,7 @@ class ProblemApi(Api):
 
     def _init_spec(self, *, extra_plugins=None, **options):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), SchemaRulesPlugin()], **options)
+        self.ma_plugin.converter.add_attribute_function(_nullable_reference)
 
     def init_app(self, app, *args, **kwargs):  # flask-smorest's signature
         # ids are 64-bit in the database: a longer number in a path is a 404, not an overflow (500)
@@ -114,12 +131,39 @@ class LocalDateTime(ma.fields.DateTime):
         return parsed
 
 
+#: What the database holds: every id and count is a 64-bit integer.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+def _bounded(field: ma.fields.Field) -> None:
+    """Give an integer field without an upper (or lower) bound the 64-bit one, through lists and dicts.
+
+    So the OpenAPI document states it (apispec reads ``Range``) and the schema layer refuses a longer number
+    (``validation_failed``) instead of the database (which could only answer ``value_out_of_range``).
+    """
+    if isinstance(field, ma.fields.Integer):
+        ranges = [v for v in field.validators if isinstance(v, validate.Range)]
+        if not any(r.max is not None for r in ranges):
+            field.validators = [*field.validators, validate.Range(max=INT64_MAX)]
+        if not any(r.min is not None for r in ranges):
+            field.validators = [*field.validators, validate.Range(min=INT64_MIN)]
+    elif isinstance(field, ma.fields.List):
+        _bounded(field.inner)
+    elif isinstance(field, ma.fields.Dict) and field.value_field is not None:
+        _bounded(field.value_field)
+
+
 class StrictSchema(ma.Schema):
-    """Input schemas refuse unknown fields (marshmallow's RAISE), so typos never pass silently."""
+    """Input schemas refuse unknown fields (marshmallow's RAISE), so typos never pass silently, and integers
+    beyond 64 bits (:func:`_bounded`)."""
 
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        super().on_bind_field(field_name, field_obj)
+        _bounded(field_obj)
 
 
 class ChangeSchema(StrictSchema):
@@ -143,6 +187,8 @@ def page_of(stmt, pagination_parameters):
 
     pagination_parameters.item_count = db.session.scalar(select(func.count()).select_from(stmt.subquery()))
     offset = pagination_parameters.first_item
+    if offset >= pagination_parameters.item_count:
+        return []  # a page past the last is empty (and page × size may exceed what the database can bind)
     return list(db.session.scalars(stmt.offset(offset).limit(pagination_parameters.page_size)))
 
 

@@ -73,7 +73,13 @@ class UnsupportedMediaType(DomainError):
 
 
 class Unprocessable(DomainError):
-    status, code = 422, "validation_failed"
+    """Well-formed (the schema layer let it through) but against a rule of content or state.
+
+    Its code is never ``validation_failed``, which is kept for what the published schema itself refuses: a
+    client that validates against the OpenAPI document can tell the two apart.
+    """
+
+    status, code = 422, "rule_violated"
 
 
 class TooManyRequests(DomainError):
@@ -152,7 +158,7 @@ def handle_database_down(error: Exception) -> Response:
 def handle_value_out_of_range(error: Exception) -> Response:
     """A client value the database cannot hold (an integer beyond 64 bits, a text too long): 422, not 500."""
     log.info("value refused by the database: %s", error.__class__.__name__)
-    return problem(422, "validation_failed", message("value_out_of_range", "Giá trị vượt quá giới hạn lưu trữ.",
+    return problem(422, "value_out_of_range", message("value_out_of_range", "Giá trị vượt quá giới hạn lưu trữ.",
                                                       "A value is out of the range that can be stored."))
 
 

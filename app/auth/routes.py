@@ -107,7 +107,7 @@ class Password(MethodView):
         """Change one's own password; every token of the account is revoked."""
         officer = current_officer()
         if not passwords.verify_password(officer.password_hash, body["current_password"]):
-            raise Unprocessable(errors={"current_password": ["Mật khẩu hiện tại không đúng."]})
+            raise Unprocessable(code="wrong_password", errors={"current_password": ["Mật khẩu hiện tại không đúng."]})
         change_own_password(session=db.session, officer=officer, new_password=body["new_password"], now=utcnow())
         audit.record(session=db.session, actor=officer, action="auth.password_change", object_type="officer",
                      object_id=officer.id, summary="Đổi mật khẩu; mọi phiên đăng nhập bị thu hồi", now=utcnow())

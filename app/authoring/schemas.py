@@ -58,10 +58,10 @@ QUERY_PARAMETERS = [
     )
 ]
 
-REQUEST_BODY = {"content": {
+REQUEST_BODY = {"required": True, "content": {
     "application/json": {"schema": {"type": "object", "properties": {
         "meta": {"type": "object"}, "steps": {"type": "array", "items": {"type": "object"}}}}},
-    "multipart/form-data": {"schema": {"type": "object", "properties": {
+    "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": ".csv (UTF-8) or .xlsx"}}}},
     "text/csv": {"schema": {"type": "string"}},
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string",

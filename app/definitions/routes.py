@@ -18,7 +18,7 @@ blp = Blueprint("definitions", __name__, url_prefix="/api/v1",
                 description="Quy trình BPMN: tải lên, kiểm tra, phiên bản, ban hành (process definitions)")
 
 XML_TYPES = {"application/xml", "text/xml", "application/bpmn+xml", "application/octet-stream"}
-UPLOAD_BODY = {"content": {
+UPLOAD_BODY = {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "required": ["file"], "properties": {
         "file": {"type": "string", "format": "binary", "description": "the BPMN file"},
         "forms": {"type": "string", "format": "binary",

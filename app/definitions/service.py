@@ -181,7 +181,7 @@ def _check_agency(session: Session, agency_id: int | None, designs: set[int] | N
     if agency_id is None:
         return
     if not _within(designs, agency_id) or session.get(Agency, agency_id) is None:
-        raise Unprocessable(errors={"agency_id": ["Không có cơ quan này."]})
+        raise Unprocessable(code="unknown_reference", errors={"agency_id": ["Không có cơ quan này."]})
 
 
 def _key_taken(key: str) -> Conflict:

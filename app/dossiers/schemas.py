@@ -28,8 +28,10 @@ class DocumentIn(StrictSchema):
 
 class DossierIn(StrictSchema):
     applicant = ma.fields.Nested(ApplicantIn, required=True)
-    data = ma.fields.Dict(keys=ma.fields.String(validate=validate.Regexp(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")),
-                          load_default=dict, metadata={"description": "dossier fields, visible to gateways"})
+    data = ma.fields.Dict(keys=ma.fields.String(), load_default=dict, metadata={
+        "description": "dossier fields, visible to gateways; each key a name (a letter or `_`, then letters, digits, "
+                       "`_`; at most 64): 422 `data_key_invalid` otherwise, and 422 `form_data_invalid` when the "
+                       "procedure's start form refuses the data"})
     documents = ma.fields.List(ma.fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=100))
     channel = ma.fields.String(load_default="direct", validate=validate.OneOf(("online", "direct", "postal")),
                                metadata={"description": "how the dossier was received (trực tuyến, trực tiếp, bưu chính)"})

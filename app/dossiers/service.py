@@ -16,6 +16,7 @@ Keyword-only functions given the session and ``now``; they flush and never commi
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -254,6 +255,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     code = format_code(code_format, agency_code=agency.code, day=day, seq=seq)
     secret = secrets.token_urlsafe(12)
     applicant, data = dossier_in["applicant"], dossier_in.get("data") or {}
+    _check_data_keys(data)
     _check_start_form(version, data)
     dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
                       agency_id=agency.id, applicant=applicant, data=data,
@@ -271,6 +273,21 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     return dossier, secret
 
 
+#: A dossier data key is a name a gateway condition can read: a letter or ``_``, then letters, digits, ``_``.
+DATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
+def _check_data_keys(data: dict[str, Any]) -> None:
+    """Here, not in the schema: OpenAPI 3.0 cannot state a rule on an object's keys, so a client validating
+    against the document would send such a key; it gets this rule's own code, not the schema layer's."""
+    bad = [key for key in data if not DATA_KEY.fullmatch(key)]
+    if bad:
+        raise Unprocessable("Tên trường dữ liệu hồ sơ phải bắt đầu bằng chữ cái hoặc '_', gồm chữ, số, '_', tối đa 64 ký tự.",
+                            code="data_key_invalid", detail_en="Dossier data keys are names: a letter or '_', then "
+                            "letters, digits or '_', at most 64 characters.",
+                            errors={f"data.{key[:80]}": ["Tên trường không hợp lệ."] for key in bad[:20]})
+
+
 def _check_start_form(version: DefinitionVersion, data: dict[str, Any]) -> None:
     """The reception's data meet the procedure's start form, when it has one: what the upload's data-flow
     check (app.definitions.dataflow) assumed every dossier brings."""
@@ -279,7 +296,7 @@ def _check_start_form(version: DefinitionVersion, data: dict[str, Any]) -> None:
     if schema:
         errors = data_errors(schema, data)
         if errors:
-            raise Unprocessable("Dữ liệu hồ sơ không đúng biểu mẫu tiếp nhận.", code="validation_failed",
+            raise Unprocessable("Dữ liệu hồ sơ không đúng biểu mẫu tiếp nhận.", code="form_data_invalid",
                                 detail_en="The dossier data do not meet the procedure's start form.",
                                 errors={f"data.{key}": value for key, value in errors.items()})
 

@@ -48,11 +48,11 @@ def _beyond(detail: str, detail_en: str) -> Forbidden:
 
 
 def _no_agency(field: str) -> Unprocessable:
-    return Unprocessable(errors={field: ["Không có cơ quan này."]})
+    return Unprocessable(code="unknown_reference", errors={field: ["Không có cơ quan này."]})
 
 
 def _no_units(missing: Iterable[int]) -> Unprocessable:
-    return Unprocessable(errors={"unit_ids": [f"Không có đơn vị: {sorted(missing)}"]})
+    return Unprocessable(code="unknown_reference", errors={"unit_ids": [f"Không có đơn vị: {sorted(missing)}"]})
 
 
 def _check_roles(managed: set[int] | None, roles: Iterable[str]) -> None:
@@ -95,7 +95,7 @@ def check_agency_create(*, session: Session, actor: Officer, agency_in: dict[str
         raise _beyond("Chỉ quản trị hệ thống mới tạo được cơ quan cấp cao nhất.",
                       "Only a system administrator creates a top-level agency.")
     if parent_id not in managed:
-        raise Unprocessable(errors={"parent_id": ["Không có cơ quan cấp trên này."]})
+        raise Unprocessable(code="unknown_reference", errors={"parent_id": ["Không có cơ quan cấp trên này."]})
 
 
 def check_agency_change(*, session: Session, actor: Officer, agency_id: int, agency_in: dict[str, Any]) -> None:

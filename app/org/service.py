@@ -48,7 +48,7 @@ def _check_parent(session: Session, agency: Agency | None, parent_id: int | None
     if parent_id is None:
         return
     if session.get(Agency, parent_id) is None:
-        raise Unprocessable(errors={"parent_id": ["Không có cơ quan cấp trên này."]})
+        raise Unprocessable(code="unknown_reference", errors={"parent_id": ["Không có cơ quan cấp trên này."]})
     if agency is not None and parent_id in descendant_agency_ids(session=session, agency_id=agency.id):
         raise Unprocessable(errors={"parent_id": ["Cơ quan không thể trực thuộc chính nó hoặc cơ quan cấp dưới."]})
 
@@ -108,7 +108,7 @@ def create_unit(*, session: Session, unit_in: dict[str, Any], now: datetime) -> 
     if get_unit_by_code(session=session, code=unit_in["code"]):
         raise Conflict(code="duplicate", errors={"code": ["Mã đơn vị đã tồn tại."]})
     if session.get(Agency, unit_in["agency_id"]) is None:
-        raise Unprocessable(errors={"agency_id": ["Không có cơ quan này."]})
+        raise Unprocessable(code="unknown_reference", errors={"agency_id": ["Không có cơ quan này."]})
     unit = Unit(**unit_in, created_at=now)
     session.add(unit)
     session.flush()
@@ -166,7 +166,7 @@ def _units(session: Session, unit_ids: list[int]) -> list[Unit]:
     units = list(session.scalars(select(Unit).where(Unit.id.in_(unit_ids))))
     missing = sorted(set(unit_ids) - {u.id for u in units})
     if missing:
-        raise Unprocessable(errors={"unit_ids": [f"Không có đơn vị: {missing}"]})
+        raise Unprocessable(code="unknown_reference", errors={"unit_ids": [f"Không có đơn vị: {missing}"]})
     return units
 
 
@@ -181,7 +181,7 @@ def create_officer(*, session: Session, officer_in: dict[str, Any], now: datetim
     if get_officer_by_username(session=session, username=officer_in["username"]):
         raise Conflict(code="duplicate", errors={"username": ["Tên đăng nhập đã tồn tại."]})
     if officer_in.get("agency_id") is not None and session.get(Agency, officer_in["agency_id"]) is None:
-        raise Unprocessable(errors={"agency_id": ["Không có cơ quan này."]})
+        raise Unprocessable(code="unknown_reference", errors={"agency_id": ["Không có cơ quan này."]})
     units = _units(session, officer_in.get("unit_ids") or [])
     agency_id = officer_in.get("agency_id")
     if agency_id is None and units:
@@ -211,7 +211,7 @@ def update_officer(*, session: Session, officer_id: int, officer_in: dict[str, A
         _set_roles(officer, officer_in["roles"])
     if "agency_id" in officer_in:
         if officer_in["agency_id"] is not None and session.get(Agency, officer_in["agency_id"]) is None:
-            raise Unprocessable(errors={"agency_id": ["Không có cơ quan này."]})
+            raise Unprocessable(code="unknown_reference", errors={"agency_id": ["Không có cơ quan này."]})
         officer.agency_id = officer_in["agency_id"]
     for key in ("full_name", "email"):
         if key in officer_in:

@@ -179,7 +179,7 @@ def validate_form(step: Step, data: dict[str, Any]) -> None:
         return
     errors = data_errors(schema, data)
     if errors:
-        raise Unprocessable("Dữ liệu biểu mẫu không hợp lệ.", detail_en="The form data is not valid.", errors=errors)
+        raise Unprocessable("Dữ liệu biểu mẫu không hợp lệ.", code="form_data_invalid", detail_en="The form data is not valid.", errors=errors)
 
 
 def check_completion(*, dossier: Dossier, step: Step, officer: Officer, data: dict[str, Any]) -> dict[str, Any]:
