@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 
 from app import config as config_module
+from app.upload_request import UploadRequest
 
 BLUEPRINT_MODULES = (
     "app.health.routes",
@@ -22,6 +23,7 @@ BLUEPRINT_MODULES = (
     "app.authoring.routes",
     "app.catalog.routes",
     "app.dossiers.routes",
+    "app.documents.routes",
     "app.tasks.routes",
     "app.calendar.routes",
     "app.notifications.routes",
@@ -43,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; ``config`` (tests) is applied over the defaults instead of the environment."""
     app = Flask(__name__, instance_relative_config=True,
                 instance_path=str(Path(__file__).resolve().parent.parent / "instance"))
+    app.request_class = UploadRequest
     app.config.from_mapping(config_module.DEFAULTS)
     if config is None:
         app.config.from_mapping(config_module.from_environment(Path(app.instance_path)))
@@ -114,8 +117,9 @@ def _configure_docs(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability's own set-up (scheduled handlers, what it adds to others' responses), explicitly."""
-    from app import deadlines, flows, notifications
+    from app import deadlines, documents, flows, notifications
 
+    documents.init_app(app)
     deadlines.init_app(app)
     notifications.init_app(app)
     flows.init_app(app)

@@ -5,10 +5,10 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from marshmallow import validate
 from apispec import BasePlugin
 from flask import current_app, request
 from flask_smorest import Api
+from marshmallow import validate
 from werkzeug.routing import IntegerConverter
 
 from app import errors
@@ -118,9 +118,11 @@ class LocalDateTime(ma.fields.DateTime):
     Naive input is refused: a deadline without an offset is ambiguous.
     """
 
-    def _serialize(self, value: datetime | None, attr, obj, **kwargs):
+    def _serialize(self, value: datetime | str | None, attr, obj, **kwargs):
         if value is None:
             return None
+        if isinstance(value, str):  # a moment kept as ISO text inside a JSON column (a signature's time)
+            value = datetime.fromisoformat(value)
         tz = ZoneInfo(current_app.config.get("TIMEZONE", "Asia/Ho_Chi_Minh"))
         return value.astimezone(tz).isoformat()
 

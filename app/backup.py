@@ -10,7 +10,10 @@
 
 Everything the service knows is in the database (workflow states, steps, audit, due work, heartbeats), so a
 restored database continues where the backup was taken: dossiers move on and pending due work fires.
-Stop the web workers and schedulers before a restore; start them after.
+The dossiers' files are in the document store: ``create`` writes them after the database to
+``PATH.files.tar`` (``app.documents.archive``; ``--no-files`` when the object store has its own versioned
+backup) and ``restore`` puts them back when that tar is there. Stop the web workers and schedulers before a
+restore; start them after; ``flask documents check`` then says whether every recorded file is present and intact.
 """
 from __future__ import annotations
 
@@ -182,16 +185,36 @@ def _engine() -> Engine:
     return db.engine
 
 
+def files_path(path: str | Path) -> Path:
+    """Where the files of the backup at ``path`` go: beside it, ``<path>.files.tar``."""
+    return Path(f"{path}.files.tar")
+
+
+def _stored_keys() -> list[str]:
+    from sqlalchemy import select
+
+    from app.documents.models import StoredFile
+    from app.extensions import db
+
+    return list(db.session.scalars(select(StoredFile.sha256).order_by(StoredFile.sha256)))
+
+
 @backup_group.command("create")
 @click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--no-files", is_flag=True, help="Leave the document store out (it has its own backup).")
 @with_appcontext
-def backup_create_command(path: str) -> None:
-    """Write a consistent backup of the running service's database to PATH."""
+def backup_create_command(path: str, no_files: bool) -> None:
+    """Write a consistent backup of the running service's database to PATH, then its files to PATH.files.tar."""
+    from app.documents.archive import export_files
+
     try:
         written = create(engine=_engine(), path=path)
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Backup written to {written} ({written.stat().st_size} bytes, {_engine().dialect.name}).")
+    if not no_files:
+        count = export_files(current_app.extensions["motcua.storage"], files_path(path), _stored_keys())
+        click.echo(f"{count} stored files written to {files_path(path)}.")
 
 
 @backup_group.command("restore")
@@ -209,3 +232,12 @@ def backup_restore_command(path: str, yes: bool) -> None:
         raise click.ClickException(str(exc)) from None
     current_app.logger.info("database restored from %s", path)
     click.echo(f"Database restored from {path}. Run `flask db upgrade` if the backup is from an older release.")
+    if files_path(path).is_file():
+        from app.documents.archive import ArchiveError, import_files
+
+        try:
+            count = import_files(current_app.extensions["motcua.storage"], files_path(path),
+                                 staging_dir=Path(current_app.config["DOCUMENT_STAGING_DIR"]))
+        except ArchiveError as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"{count} stored files restored from {files_path(path)}.")

@@ -67,9 +67,11 @@ def scheduler_run_command() -> None:
 def init_app(app: Flask) -> None:
     from app.authoring.cli import authoring_group
     from app.backup import backup_group
+    from app.documents.cli import documents_group
 
     app.cli.add_command(authoring_group)
     app.cli.add_command(backup_group)
+    app.cli.add_command(documents_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(bootstrap_command)
     app.cli.add_command(scheduler_group)

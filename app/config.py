@@ -16,6 +16,8 @@
 | ``DOSSIER_CODE_FORMAT`` | ``{agency_code}-{date:%y%m%d}-{seq:04d}`` | dossier code (Circular 04/2025: agency, receipt date, per-day sequence) |
 | ``SQLITE_WRITE_GATE`` | ``true`` | SQLite only: writers of all processes queue on ``<database>-writegate`` (``app.sqlite_gate``) |
 | ``PASSWORD_HASH_CONCURRENCY`` | ``2`` | argon2 hashes one process runs at once (a login waiting > 5 s is a 503) |
+| ``DOCUMENT_STORAGE`` | ``local`` | where dossiers' files live: ``local`` (``DOCUMENT_STORAGE_ROOT``, default ``instance/documents``) or ``s3`` (``DOCUMENT_S3_BUCKET``, ``_PREFIX``, ``_ENDPOINT_URL``, ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``) |
+| ``DOCUMENT_STAGING_DIR`` | ``instance/staging`` | uploads are hashed and inspected here before they are stored |
 | ``GC_FREEZE_AFTER_REQUESTS`` | ``100`` | after this many requests a process freezes its warm heap (``app.warm_heap``); 0: never |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
@@ -72,6 +74,9 @@ class SettingsError(ValueError):
 #: name → how the text becomes the value. JSON values may be given per agency: ``{"CB-SNV": …, "default": …}``.
 OPTIONAL_FROM_ENV: dict[str, Any] = {
     "NOTIFICATION_WEBHOOK_URL": str,
+    **{name: str for name in ("DOCUMENT_STORAGE", "DOCUMENT_STORAGE_ROOT", "DOCUMENT_STAGING_DIR", "DOCUMENT_S3_BUCKET",
+                              "DOCUMENT_S3_PREFIX", "DOCUMENT_S3_ENDPOINT_URL", "DOCUMENT_S3_REGION",
+                              "DOCUMENT_S3_ACCESS_KEY", "DOCUMENT_S3_SECRET_KEY")},
     "DUE_SOON_FRACTION": json.loads,
     "ESCALATION_DELAYS": json.loads,
     "CATALOG_REVIEW_MONTHS": json.loads,

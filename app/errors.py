@@ -68,6 +68,10 @@ class PreconditionFailed(DomainError):
     status, code = 412, "precondition_failed"
 
 
+class PayloadTooLarge(DomainError):
+    status, code = 413, "too_large"
+
+
 class UnsupportedMediaType(DomainError):
     status, code = 415, "unsupported_media_type"
 

@@ -7,14 +7,18 @@ officer's step (``tasks``) and the time kept on both (``deadlines``). Each servi
 what routes call. It sits above the three packages, so their imports point one way (dossiers ← deadlines ← flows,
 dossiers ← tasks ← flows) and none of them imports another's service to reach back up.
 
+Documents are attached here too: an upload checks the dossier and the step (tasks' rule) around the file's
+storing, and a step that must produce a paper (``produces``) is checked before it completes.
+
 Keyword-only functions given the session and ``now``, like the services: they flush and never commit.
 BPMN timers due in the scheduler come here too (:func:`fire_timers`, registered by :func:`init_app`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -22,6 +26,8 @@ from sqlalchemy.orm import Session
 from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
 from app.deadlines import views as deadline_views
+from app.documents import service as documents
+from app.documents.storage import Storage
 from app.dossiers import published, records
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
@@ -32,10 +38,27 @@ from app.tasks import service as tasks
 
 
 def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
-            code_format: str | None = None) -> tuple[Dossier, str]:
-    """Receive a dossier (tiếp nhận): its code, engine start, first steps and their due work."""
-    return dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
-                          life=deadlines, code_format=code_format)
+            code_format: str | None = None, files: Iterable[tuple[str, Any]] = (), storage: Storage | None = None,
+            staging_dir: Path | None = None) -> tuple[Dossier, str]:
+    """Receive a dossier (tiếp nhận): its code, engine start, first steps and their due work.
+
+    ``files`` (component key, uploaded file) come with it, digitised at the desk: each is inspected and
+    stored before the dossier exists, counts as handed in for the required-components check, and is
+    recorded with the dossier in the same transaction, so a refused file means no dossier at all.
+    """
+    version = dossiers.reception_version(session=session, key=key)
+    agency_id = version.definition.agency_id
+    prepared = []
+    for component, upload in files:
+        declared = documents.component_of_version(version, component)
+        prepared.append((component, documents.prepare(
+            session=session, storage=storage, declared=declared, source=upload.stream, filename=upload.filename,
+            agency_id=agency_id, now=now, staging_dir=staging_dir)))
+    dossier, secret = dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
+                                     life=deadlines, code_format=code_format, attached=[c for c, _ in prepared])
+    for component, file in prepared:
+        documents.record(session, dossier=dossier, component=component, prepared=file, officer=officer, now=now)
+    return dossier, secret
 
 
 def claim_step(*, session: Session, step_id: int, officer: Officer, now: datetime,
@@ -68,6 +91,7 @@ def complete_step(*, session: Session, step_id: int, officer: Officer, data: dic
     """
     dossier, step, open_steps = dossiers.lock_step(session=session, step_id=step_id, if_match=if_match)
     before = tasks.check_completion(dossier=dossier, step=step, officer=officer, data=data)
+    documents.check_produced(session=session, dossier=dossier, step=step)
     next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=data, actor=officer, now=now,
                                   life=deadlines, known_open_steps=open_steps)
     if next_steps is not None:
@@ -132,6 +156,56 @@ def extend(*, session: Session, dossier_id: int, officer: Officer, reason: str, 
                             now=now)
 
 
+def _attach_point(*, session: Session, dossier: Dossier, officer: Officer, step_id: int | None) -> Step | None:
+    step = documents.attach_point(session=session, dossier=dossier, officer=officer, step_id=step_id)
+    if step is not None:
+        tasks.check_can_work(dossier=dossier, step=step, officer=officer)
+    return step
+
+
+def upload_document(*, session: Session, storage: Storage, dossier_id: int, component: str, source: BinaryIO,
+                    filename: str | None, officer: Officer, now: datetime, staging_dir: Path,
+                    step_id: int | None = None, note: str | None = None, if_match: int | None = None):
+    """A file for a component of the dossier, at the desk or at the step the officer works: a new version.
+
+    Stored before the dossier is locked (a 200 MB upload never holds the lock), recorded under the lock
+    after the dossier and the step are checked again (``app.documents.service``'s rules).
+    """
+    dossier = dossiers.get(session=session, dossier_id=dossier_id)
+    declared = documents.component_of(dossier, component)
+    _attach_point(session=session, dossier=dossier, officer=officer, step_id=step_id)
+    prepared = documents.prepare(session=session, storage=storage, declared=declared, source=source,
+                                 filename=filename, agency_id=dossier.agency_id, now=now, staging_dir=staging_dir)
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    step = _attach_point(session=session, dossier=dossier, officer=officer, step_id=step_id)
+    return documents.record(session, dossier=dossier, component=component, prepared=prepared, officer=officer,
+                            now=now, step=step, note=note)
+
+
+def reuse_document(*, session: Session, dossier_id: int, component: str, source_id: int, officer: Officer,
+                   now: datetime, can_read: Callable[[Dossier], bool], step_id: int | None = None,
+                   note: str | None = None, if_match: int | None = None):
+    """Attach a document digitised for an earlier dossier of the same applicant, without scanning again."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    declared = documents.component_of(dossier, component)
+    step = _attach_point(session=session, dossier=dossier, officer=officer, step_id=step_id)
+    source = documents.reusable_source(session=session, dossier=dossier, declared=declared, source_id=source_id,
+                                       can_read=can_read)
+    return documents.record_reuse(session, dossier=dossier, component=component, source=source, officer=officer,
+                                  now=now, step=step, note=note)
+
+
+def delete_document(*, session: Session, dossier_id: int, document_id: int, officer: Officer, reason: str,
+                    now: datetime, if_match: int | None = None):
+    """Soft-delete a version: at the desk (clerk, leader) or by whoever works its still-open step."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    document = documents.get(session=session, dossier_id=dossier_id, document_id=document_id)
+    step = documents.deletion_step(session=session, dossier=dossier, document=document, officer=officer)
+    if step is not None:
+        tasks.check_can_work(dossier=dossier, step=step, officer=officer)
+    return documents.soft_delete(session, dossier=dossier, document=document, officer=officer, reason=reason, now=now)
+
+
 def fire_timers(session: Session, item: ClaimedWork, now: datetime) -> None:
     """The ``bpmn_timer`` due work: fire the dossier's due BPMN timers, then plan its next one."""
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
@@ -169,5 +243,7 @@ def shown(*, session: Session, now: datetime, dossiers: Iterable[Dossier] = (), 
 
 def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
     """Form 06: the dossier's hand-overs with deadlines' pauses and extension among them."""
-    return records.control_sheet(session=session, dossier=dossier,
+    sheet = records.control_sheet(session=session, dossier=dossier,
                                   other_rows=deadline_views.control_sheet_rows(session=session, dossier=dossier))
+    sheet["documents"] = documents.sheet_rows(session=session, dossier=dossier)
+    return sheet

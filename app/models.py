@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "app.scheduler.models",
     "app.definitions.models",
     "app.dossiers.models",
+    "app.documents.models",
     "app.audit.models",
     "app.calendar.models",
     "app.scheduler.due_work_models",

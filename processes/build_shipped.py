@@ -49,6 +49,19 @@ SHIPPED: dict[str, dict[str, Any]] = {
         "kind": "internal",
         "issuer": "UBND tỉnh Nghệ An",
         "return_to": {"4": "3"},  # Lãnh đạo phòng reviews the officer's draft
+        # The papers of the procedure's card (thành phần hồ sơ) and its result. The step table does not list
+        # them, so none is required here: the shipped receptions name papers freely (a deployment marks the
+        # card's required ones with PUT …/components on its own amendment).
+        "components": [
+            {"key": "don_de_nghi", "name": "Đơn đề nghị khấu trừ kinh phí bồi thường, hỗ trợ, tái định cư",
+             "copy_kind": "ban_chinh", "copies": 1},
+            {"key": "quyet_dinh_phuong_an",
+             "name": "Quyết định phê duyệt phương án bồi thường, hỗ trợ, tái định cư",
+             "copy_kind": "ban_sao_chung_thuc", "copies": 1},
+            {"key": "van_ban_xac_nhan",
+             "name": "Văn bản xác nhận số tiền bồi thường, hỗ trợ và tái định cư được khấu trừ",
+             "result": True, "file_kinds": ["pdf"]},
+        ],
         "units": {
             "Công chức, viên chức tại Trung tâm Phục vụ hành chính công tỉnh, cấp xã": "NA-HN-TTPVHCC-MC",
             "Lãnh đạo phòng Phòng Kinh tế/Kinh tế, Hạ tầng và Đô thị": "NA-HN-KTHTDT-LD",
@@ -251,6 +264,7 @@ def build(cases_path: Path) -> dict[str, bytes]:
         if case["id"] not in SHIPPED:
             continue
         meta, rows, units = table_of(case)
+        extra = SHIPPED[case["id"]]
         errors = [i for i in validate_table(meta, rows) if i.severity == "error"]
         if errors:
             raise SystemExit(f"{case['id']}: {errors}")
@@ -272,6 +286,7 @@ def build(cases_path: Path) -> dict[str, bytes]:
             **({"declared_phase_totals": dict(meta.phase_totals)} if meta.phase_totals else {}),
             "forms": {name: form_path(name) for name in forms},
             "lanes": {lane_id: units[text] for text, lane_id in lane_ids(rows).items()},
+            **({"components": extra["components"]} if extra.get("components") else {}),
         })
     return files
 

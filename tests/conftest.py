@@ -7,6 +7,7 @@ Tests read ``../shared`` when it exists and skip with a message when it does not
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -50,7 +51,10 @@ def _config(database_url: str, clock: FrozenClock) -> dict:
             "CLOCK": clock, "SCHEDULER_ENABLED": False, "LOG_LEVEL": "WARNING",
             # the frozen clock puts a whole test's logins in one minute: successful logins are not the subject
             # of most tests (tests/permissions/test_security_probe.py sets the real limit)
-            "THROTTLE_LOGIN_SUCCESS": (100_000, 60)}
+            "THROTTLE_LOGIN_SUCCESS": (100_000, 60),
+            # each test app keeps its documents in a directory of its own (emptied with the tables)
+            "DOCUMENT_STORAGE_ROOT": tempfile.mkdtemp(prefix="motcua-documents-"),
+            "DOCUMENT_STAGING_DIR": tempfile.mkdtemp(prefix="motcua-staging-")}
 
 
 @pytest.fixture(scope="session")
@@ -104,6 +108,16 @@ def app(migrated_database: str, clock: FrozenClock) -> Iterator:
         _empty_all_tables()
         db.session.remove()
         db.engine.dispose()
+    _remove_file_dirs(app)
+
+
+def _remove_file_dirs(app) -> None:
+    """The test app's document store and staging directory go with it."""
+    import shutil
+
+    for name in ("DOCUMENT_STORAGE_ROOT", "DOCUMENT_STAGING_DIR"):
+        if app.config.get(name):
+            shutil.rmtree(app.config[name], ignore_errors=True)
 
 
 @pytest.fixture()

@@ -65,6 +65,7 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "audit.AuditEvents": {"GET": AUDIT_READERS},
     # public progress lookup (code + secret)
     "public.DossierLookup": {"GET": PUBLIC},
+    "public.ResultContent": {"GET": PUBLIC},
     # organisation
     "org.Agencies": {"GET": ANY_AUTHENTICATED, "POST": ADMIN},
     "org.AgencyById": {"GET": ANY_AUTHENTICATED, "PATCH": ADMIN, "DELETE": ADMIN},
@@ -87,6 +88,7 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "definitions.VersionSubmit": {"POST": DESIGNERS},
     "definitions.VersionForms": {"GET": DEFINITION_READERS},
     "definitions.VersionForm": {"GET": DEFINITION_READERS, "PUT": DESIGNERS, "DELETE": DESIGNERS},
+    "definitions.VersionComponents": {"GET": DEFINITION_READERS, "PUT": DESIGNERS},
     "definitions.VersionReturn": {"POST": ADMIN},
     "definitions.VersionComments": {"GET": DEFINITION_READERS, "POST": roles("admin", "designer", "leader")},
     "definitions.VersionPublish": {"POST": ADMIN},
@@ -97,6 +99,7 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "catalog.ReviewDue": {"GET": SUPERVISORS},
     # dossiers: clerks of a receiving desk receive; leaders stop; reading is scoped
     "dossiers.ProcedureDossiers": {"POST": roles("clerk")},
+    "dossiers.ProcedureDossiersWithDocuments": {"POST": roles("clerk")},
     "dossiers.Dossiers": {"GET": CASE_READERS},
     "dossiers.DossierById": {"GET": CASE_READERS},
     "dossiers.DossierReceipt": {"GET": CASE_READERS},
@@ -104,6 +107,16 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "dossiers.DossierWithdraw": {"POST": roles("clerk", "leader")},
     "dossiers.DossierStop": {"POST": roles("leader")},
     "dossiers.DossierRetry": {"POST": roles("leader", "admin")},
+    # documents: read as the dossier is read; attached by the desk, the step's officers and leaders
+    "documents.DossierComponents": {"GET": CASE_READERS},
+    "documents.ComponentDocuments": {"POST": STEP_ACTORS},
+    "documents.ComponentReuse": {"POST": STEP_ACTORS},
+    "documents.DossierDocuments": {"GET": CASE_READERS},
+    "documents.DossierDocument": {"GET": CASE_READERS, "DELETE": STEP_ACTORS},
+    "documents.DossierDocumentContent": {"GET": CASE_READERS},
+    "documents.ReusableDocuments": {"GET": roles("admin", "auditor", "leader", "officer", "clerk")},
+    "documents.TrustAnchors": {"GET": SUPERVISORS, "POST": ADMIN},
+    "documents.TrustAnchorById": {"DELETE": ADMIN},
     # deadlines (app/deadlines): pause/resume by the desk or a leader; the extension (form 04) by a leader
     "deadlines.DossierPause": {"POST": roles("clerk", "leader")},
     "deadlines.DossierResume": {"POST": roles("clerk", "leader")},

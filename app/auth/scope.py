@@ -127,7 +127,7 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
         if unit is not None:
             _check_agency_admin(session, officer, unit.agency_id, missing=NotFound())
     if "key" in view_args:
-        if endpoint == "dossiers.ProcedureDossiers":
+        if endpoint in ("dossiers.ProcedureDossiers", "dossiers.ProcedureDossiersWithDocuments"):
             _check_reception_desk(session, officer, view_args["key"])
         elif endpoint.startswith("definitions."):
             _check_designer(session, officer, view_args["key"], writes=method not in ("GET", "HEAD"),

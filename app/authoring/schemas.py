@@ -6,7 +6,7 @@ from marshmallow import validate
 
 from app.api import StrictSchema
 from app.authoring.step_table import KINDS
-from app.definitions.schemas import VersionOut
+from app.definitions.schemas import ComponentIn, VersionOut
 
 
 def _amount(value: object) -> None:
@@ -36,6 +36,9 @@ class StepTableMetaIn(StrictSchema):
     decision_number = ma.fields.String(load_default="", validate=validate.Length(max=128),
                                        metadata={"description": "e.g. 2028/QĐ-UBND"})
     decision_date = ma.fields.Date(load_default=None, allow_none=True)
+    components = ma.fields.List(ma.fields.Nested(ComponentIn), load_default=list, validate=validate.Length(max=100),
+                                metadata={"description": "JSON only: the dossier's components (thành phần hồ sơ) "
+                                                         "and results, as `PUT …/versions/{n}/components` takes them"})
     legal_basis = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=1000)),
                                  validate=validate.Length(max=20), load_default=list)
 

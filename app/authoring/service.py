@@ -110,7 +110,8 @@ def load_meta(meta_in: Any, *, prefix: str = "") -> ProcedureMeta:
         agency=data["agency"].strip(), kind=data["kind"], unit=data["unit"],
         declared_total=data["declared_total"], phase_totals=dict(data["phase_totals"]),
         legal_basis=tuple(data["legal_basis"]), decision_number=data["decision_number"].strip(),
-        decision_date=data["decision_date"].isoformat() if data["decision_date"] else "")
+        decision_date=data["decision_date"].isoformat() if data["decision_date"] else "",
+        components=tuple(data["components"]))
 
 
 def read_source(*, fmt: str, payload: Any, limits: Limits, filename: str | None = None,
@@ -208,7 +209,7 @@ def draft_from_steps(*, session: Session, meta: ProcedureMeta, table: tabular.Ra
         process_id=meta.key, filename=f"{meta.key}.bpmn",
         meta={"code": meta.code or None, "name": meta.name, "kind": meta.kind,
               "agency_id": owner.id if owner else None, "legal_basis": _legal_basis(meta),
-              "forms": standard_forms(rows)})
+              "forms": standard_forms(rows), "components": list(meta.components) or None})
     unbound = [{"lane_id": lane_id, "name": text} for text, lane_id in lane_ids(rows).items()
                if text not in unit_codes]
     warnings = [i for i in issues if i.severity != "error"]

@@ -53,6 +53,8 @@ class ProcedureMeta:
     decision_number: str = ""  #: e.g. ``3857/QĐ-UBND``
     decision_date: str = ""  #: ISO date, e.g. ``2025-11-26``
     case_id: str = ""
+    #: the dossier's components (thành phần hồ sơ) and results, as the version stores them (JSON tables only)
+    components: tuple[dict, ...] = ()
 
 
 @dataclass(frozen=True)

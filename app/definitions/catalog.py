@@ -44,7 +44,8 @@ def catalog_entry(version: DefinitionVersion) -> dict[str, Any]:
                       "unit_code": unit.code if unit else None,
                       "unit_name": unit.name if unit else step.get("lane_name"),
                       "time_limit": step.get("time_limit"),
-                      "time_limit_days": None if limit is None else working_days(limit)})
+                      "time_limit_days": None if limit is None else working_days(limit),
+                      "produces": step.get("produces")})
     declared = version.declared_total_minutes
     return {
         "key": definition.key, "code": definition.code, "name": definition.name, "kind": definition.kind,
@@ -54,5 +55,5 @@ def catalog_entry(version: DefinitionVersion) -> dict[str, Any]:
         "effective_date": version.effective_date, "published_at": version.published_at,
         "declared_total_days": None if declared is None else declared / 480,
         "computed_total_days": version.computed_total_minutes / 480,
-        "total_mismatch": version.total_mismatch, "steps": steps,
+        "total_mismatch": version.total_mismatch, "steps": steps, "components": version.components or [],
     }

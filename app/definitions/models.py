@@ -75,6 +75,8 @@ class DefinitionVersion(db.Model):
     #: Catalog data of this version: legal basis list, forms (name -> JSON Schema).
     legal_basis: Mapped[list[str]] = mapped_column(JSON, default=list)
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The components (thành phần hồ sơ) of a dossier of this version, results included (definitions/components.py).
+    components: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list, server_default="[]")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

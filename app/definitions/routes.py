@@ -23,23 +23,26 @@ UPLOAD_BODY = {"required": True, "content": {
         "file": {"type": "string", "format": "binary", "description": "the BPMN file"},
         "forms": {"type": "string", "format": "binary",
                   "description": "optional JSON object: form name → JSON Schema, the forms the steps' `form` "
-                                 "properties name (without it, an amendment keeps the amended version's forms)"}}}},
+                                 "properties name (without it, an amendment keeps the amended version's forms)"},
+        "components": {"type": "string", "format": "binary",
+                       "description": "optional JSON list of the dossier's components (thành phần hồ sơ, results "
+                                      "included; see `PUT …/components`); without it an amendment keeps the "
+                                      "amended version's"}}}},
     "application/xml": {"schema": {"type": "string"}},
 }}
 
 
-def _uploaded_forms() -> dict | None:
-    """The multipart ``forms`` part (a file or a field) as JSON, or None when there is none."""
-    part = request.files.get("forms")
-    text = part.read() if part is not None else request.form.get("forms")
+def _uploaded_json(name: str, code: str) -> object | None:
+    """The multipart part ``name`` (a file or a field) as JSON, or None when there is none."""
+    part = request.files.get(name)
+    text = part.read() if part is not None else request.form.get(name)
     if text is None:
         return None
     try:
-        forms = json.loads(text)
+        return json.loads(text)
     except (ValueError, RecursionError):
-        raise Unprocessable("Phần 'forms' không phải JSON hợp lệ.", code="form_invalid",
-                            detail_en="The 'forms' part is not valid JSON.", errors={"forms": ["JSON"]}) from None
-    return forms
+        raise Unprocessable(f"Phần '{name}' không phải JSON hợp lệ.", code=code,
+                            detail_en=f"The '{name}' part is not valid JSON.", errors={name: ["JSON"]}) from None
 
 
 def _uploaded_bytes() -> tuple[bytes, str | None]:
@@ -73,7 +76,10 @@ class Definitions(MethodView):
         data, filename = _uploaded_bytes()
         meta = {"code": query.get("code"), "name": query.get("name"), "kind": query.get("kind"),
                 "agency_id": query.get("agency_id"), "replaces_key": query.get("replaces"),
-                "forms": _uploaded_forms() if request.mimetype == "multipart/form-data" else None}
+                "forms": None, "components": None}
+        if request.mimetype == "multipart/form-data":
+            meta["forms"] = _uploaded_json("forms", "form_invalid")
+            meta["components"] = _uploaded_json("components", "components_invalid")
         return service.upload(session=db.session, data=data, filename=filename, now=utcnow(),
                               officer=current_officer(), max_bytes=current_app.config["BPMN_MAX_BYTES"],
                               process_id=query.get("process_id"), meta=meta)
@@ -134,6 +140,21 @@ class VersionForm(MethodView):
     def delete(self, key, version, name):
         """Remove a form of a draft; steps that name it become errors of the version."""
         return service.set_form(session=db.session, key=key, version=version, name=name, schema=None, now=utcnow())
+
+
+@blp.route("/process-definitions/<key>/versions/<int:version>/components")
+class VersionComponents(MethodView):
+    @blp.response(200, schemas.ComponentOut(many=True))
+    def get(self, key, version):
+        """The dossier's components of this version (thành phần hồ sơ), results included, in order."""
+        return service.get_version(session=db.session, key=key, version=version).components
+
+    @blp.arguments(schemas.ComponentIn(many=True))
+    @blp.response(200, schemas.VersionOut)
+    def put(self, components, key, version):
+        """Replace a draft's components; steps whose ``produces`` names none of them become errors."""
+        return service.set_components(session=db.session, key=key, version=version, components=components,
+                                      now=utcnow())
 
 
 @blp.route("/process-definitions/<key>/versions/<int:version>/submit")

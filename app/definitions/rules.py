@@ -126,6 +126,9 @@ class Step:
     form: str | None
     #: the line of the element (and of its ``form`` property, where the data-flow check points)
     line: int | None = None
+    #: the component (thành phần hồ sơ) the step must attach before it completes (``produces`` property)
+    produces: str | None = None
+    produces_line: int | None = None
 
 
 @dataclass
@@ -610,12 +613,15 @@ def _outline(checker: _Checker, process: etree._Element, analysis: Analysis) -> 
             else:
                 total += limit
         form, form_prop = extension_property(node, "form")
+        produces, produces_prop = extension_property(node, "produces")
         analysis.steps.append(Step(
             id=node.get("id") or "", name=node.get("name"), kind=kind,
             lane_id=lane.get("id") if lane is not None else None,
             lane_name=lane.get("name") if lane is not None else None,
             time_limit_text=limit_text, time_limit=limit, form=(form or "").strip() or None,
             line=(form_prop.sourceline if form_prop is not None else None) or node.sourceline,
+            produces=(produces or "").strip() or None,
+            produces_line=(produces_prop.sourceline if produces_prop is not None else None) or node.sourceline,
         ))
     analysis.computed_total = total
 

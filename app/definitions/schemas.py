@@ -5,6 +5,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
+from app.definitions.components import (
+    COMPONENT_KEY,
+    COPY_KINDS,
+    DEFAULT_FILE_KINDS,
+    DEFAULT_MAX_BYTES,
+    FILE_KINDS,
+    MAX_FILE_BYTES,
+)
 from app.definitions.models import KINDS, RUN_STATUSES
 from app.definitions.service import identity_of
 
@@ -25,6 +33,37 @@ class FormIn(ma.Schema):
 
     class Meta:
         unknown = ma.INCLUDE  # a JSON Schema's keywords are its own: kept as sent, checked by the service
+
+
+class ComponentIn(StrictSchema):
+    """One component (thành phần hồ sơ); the service checks the list as a whole (app.definitions.components)."""
+
+    key = ma.fields.String(required=True, validate=validate.Regexp(COMPONENT_KEY), metadata={
+        "description": "what a step's `produces` property names: lowercase letters, digits, `_`"})
+    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
+    required = ma.fields.Boolean(metadata={"description": "must be handed in at reception (default false)"})
+    copy_kind = ma.fields.String(validate=validate.OneOf(COPY_KINDS), metadata={"description": "default ban_chinh"})
+    copies = ma.fields.Integer(validate=validate.Range(min=1, max=100), metadata={"description": "default 1"})
+    file_kinds = ma.fields.List(ma.fields.String(validate=validate.OneOf(FILE_KINDS)),
+                                validate=validate.Length(min=1, max=len(FILE_KINDS)),
+                                metadata={"description": "kinds recognised from the bytes; default "
+                                                         + ", ".join(DEFAULT_FILE_KINDS)})
+    max_bytes = ma.fields.Integer(validate=validate.Range(min=1, max=MAX_FILE_BYTES),
+                                  metadata={"description": f"default {DEFAULT_MAX_BYTES}"})
+    result = ma.fields.Boolean(metadata={"description": "a result (kết quả) the agency returns; never required"})
+    signature_required = ma.fields.Boolean(metadata={"description": "its file must carry a valid digital signature"})
+
+
+class ComponentOut(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+    required = ma.fields.Boolean()
+    copy_kind = ma.fields.String()
+    copies = ma.fields.Integer()
+    file_kinds = ma.fields.List(ma.fields.String())
+    max_bytes = ma.fields.Integer()
+    result = ma.fields.Boolean()
+    signature_required = ma.fields.Boolean()
 
 
 class DefinitionQuery(StrictSchema):
@@ -84,6 +123,7 @@ class VersionOut(ma.Schema):
     steps = ma.fields.Function(lambda v: v.validation.get("steps", []))
     legal_basis = ma.fields.List(ma.fields.String())
     forms = ma.fields.Function(lambda v: sorted(v.forms))
+    components = ma.fields.List(ma.fields.Nested(ComponentOut))
     created_at = LocalDateTime()
     submitted_at = LocalDateTime(allow_none=True)
     published_at = LocalDateTime(allow_none=True)
@@ -156,6 +196,7 @@ class CatalogStepOut(ma.Schema):
     unit_name = ma.fields.String(allow_none=True)
     time_limit = ma.fields.String(allow_none=True, metadata={"description": "ISO 8601 working time; null = not counted"})
     time_limit_days = ma.fields.Float(allow_none=True)
+    produces = ma.fields.String(allow_none=True, metadata={"description": "the component the step must attach"})
 
 
 class CatalogAgencyOut(ma.Schema):
@@ -182,3 +223,5 @@ class CatalogEntryOut(ma.Schema):
     computed_total_days = ma.fields.Float()
     total_mismatch = ma.fields.Boolean()
     steps = ma.fields.List(ma.fields.Nested(CatalogStepOut))
+    components = ma.fields.List(ma.fields.Nested(ComponentOut), metadata={
+        "description": "the dossier's components (thành phần hồ sơ): the reception checklist, and the results"})

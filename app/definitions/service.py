@@ -27,6 +27,8 @@ from sqlalchemy.orm import Session
 
 from app.calendar.durations import parse_working_duration
 from app.definitions import dataflow
+from app.definitions.components import ISSUE_CODES as COMPONENT_ISSUE_CODES
+from app.definitions.components import ComponentError, check_components, component_issues
 from app.definitions.forms import FormError, check_form, check_forms, library_forms
 from app.definitions.models import (
     DEFAULT_LANE,
@@ -241,8 +243,10 @@ def upload(*, session: Session, data: bytes, now: datetime, officer: Officer | N
     named = [step.form for step in result.steps if step.form] + ([result.start_form] if result.start_form else [])
     forms = {**library_forms(name for name in named if name not in forms), **forms}
     legal_basis = meta.get("legal_basis") if meta.get("legal_basis") is not None else (latest.legal_basis if latest else [])
-    validation = with_data_flow({**result.to_dict(), "bpmn_publishable": result.publishable, "definition": identity},
-                                forms)
+    components = meta.get("components") if meta.get("components") is not None else (latest.components if latest else [])
+    components = _checked_components(components or [])
+    validation = with_checks({**result.to_dict(), "bpmn_publishable": result.publishable, "definition": identity},
+                             forms, components)
     if validation["publishable"]:  # "publishable" only once the engine received a dossier on it (publish checks again)
         compile_bpmn(session=session, process_id=key, bpmn=data, called_processes=result.called_processes,
                      process_ids=result.process_ids, forms=forms, now=now, partial=True)
@@ -253,7 +257,7 @@ def upload(*, session: Session, data: bytes, now: datetime, officer: Officer | N
         publishable=validation["publishable"], has_diagram=result.has_diagram, validation=validation,
         declared_total_minutes=_minutes(result.declared_total),
         computed_total_minutes=_minutes(result.computed_total) or 0, total_mismatch=result.total_mismatch,
-        legal_basis=list(legal_basis or []), forms=forms,
+        legal_basis=list(legal_basis or []), forms=forms, components=components,
         created_by_id=officer.id if officer else None, created_at=now)
     session.add(version)
     session.flush()
@@ -274,14 +278,29 @@ def _checked_forms(forms: Any) -> dict[str, Any]:
         raise _form_refused(exc, f"forms.{exc.name}") from None
 
 
-def with_data_flow(validation: dict[str, Any], forms: dict[str, Any]) -> dict[str, Any]:
-    """``validation`` with the data-flow issues of ``forms`` (dataflow.py) in place of any earlier ones, and
-    ``publishable`` recomputed: the diagram's own verdict (``bpmn_publishable``) and no data-flow error."""
-    codes = dataflow.ISSUE_CODES
+def _components_refused(exc: ComponentError) -> Unprocessable:
+    return Unprocessable(f"Danh sách thành phần hồ sơ không dùng được: {exc.field} {exc.message}",
+                         code="components_invalid", detail_en=f"The components cannot be used: {exc.field} {exc.message_en}",
+                         errors={exc.field: [exc.message]})
+
+
+def _checked_components(components: Any) -> list[dict[str, Any]]:
+    try:
+        return check_components(components)
+    except ComponentError as exc:
+        raise _components_refused(exc) from None
+
+
+def with_checks(validation: dict[str, Any], forms: dict[str, Any], components: list[dict[str, Any]]) -> dict[str, Any]:
+    """``validation`` with the issues of the catalog data — the data flow of ``forms`` (dataflow.py) and the
+    steps' ``produces`` against ``components`` — in place of any earlier ones, and ``publishable``
+    recomputed: the diagram's own verdict (``bpmn_publishable``) and no such error."""
+    codes = dataflow.ISSUE_CODES | COMPONENT_ISSUE_CODES
+    steps = validation.get("steps", [])
     issues = dataflow.data_flow_issues(
-        steps=validation.get("steps", []),
-        uses=[dataflow.ConditionUse.from_dict(u) for u in validation.get("conditions", [])],
+        steps=steps, uses=[dataflow.ConditionUse.from_dict(u) for u in validation.get("conditions", [])],
         start_form=validation.get("start_form"), forms=forms, strict=bool(validation.get("is_executable")))
+    issues += component_issues(steps=steps, components=components)
     errors = [i for i in validation.get("errors", []) if i.get("code") not in codes]
     warnings = [i for i in validation.get("warnings", []) if i.get("code") not in codes]
     errors += [i.to_dict() for i in issues if i.severity == "error"]
@@ -310,12 +329,26 @@ def set_form(*, session: Session, key: str, version: int, name: str, schema: dic
         except FormError as exc:
             raise _form_refused(exc, "_schema") from None
         _checked_forms(forms)  # the count, too
-    validation = with_data_flow(dict(found.validation), forms)
+    validation = with_checks(dict(found.validation), forms, found.components or [])
     if validation["publishable"]:
         compile_bpmn(session=session, process_id=found.process_id, bpmn=found.bpmn,
                      called_processes=validation.get("called_processes", []),
                      process_ids=_process_ids_of(found), forms=forms, now=now, partial=True)
     found.forms, found.validation, found.publishable = forms, validation, validation["publishable"]
+    session.flush()
+    return found
+
+
+def set_components(*, session: Session, key: str, version: int, components: Any, now: datetime) -> DefinitionVersion:
+    """Replace a draft's components (thành phần hồ sơ); the steps' ``produces`` are checked again.
+
+    Only a draft changes, as with forms: what a reviewer read and what dossiers run on stay as they were.
+    """
+    found = get_version(session=session, key=key, version=version, for_update=True)
+    _require_status(found, "draft")
+    checked = _checked_components(components)
+    validation = with_checks(dict(found.validation), found.forms or {}, checked)
+    found.components, found.validation, found.publishable = checked, validation, validation["publishable"]
     session.flush()
     return found
 

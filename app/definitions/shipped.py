@@ -47,7 +47,8 @@ def load_entry(*, session: Session, entry: dict[str, Any], officer: Officer, now
                              filename=Path(entry["bpmn"]).name, process_id=entry["key"], meta={
                                  "code": entry.get("code"), "name": entry.get("name"), "kind": entry.get("kind"),
                                  "agency_id": agency.id if agency else None,
-                                 "legal_basis": entry.get("legal_basis", []), "forms": _forms(entry)})
+                                 "legal_basis": entry.get("legal_basis", []), "forms": _forms(entry),
+                                 "components": entry.get("components")})
     service.submit(session=session, key=entry["key"], version=version.version, now=now)
     decision = entry.get("decision") or {}
     decided = date.fromisoformat(decision["date"]) if decision.get("date") else now.date()

@@ -1,14 +1,21 @@
 """``/api/v1/procedures/{key}/dossiers`` and ``/api/v1/dossiers…``: thin views over :mod:`app.dossiers.service`."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+import json
+from pathlib import Path
+
+import marshmallow as ma
+from flask import Response, current_app, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import flows
 from app.api import etag, if_match, page_of
 from app.clock import utcnow
+from app.documents import service as documents
 from app.dossiers import records, schemas, service
+from app.errors import BadRequest, PayloadTooLarge, Unprocessable
 from app.extensions import db
 from app.identity import current_officer
 from app.tasks import service as tasks
@@ -58,6 +65,59 @@ class ProcedureDossiers(MethodView):
         receipt = records.receipt(session=db.session, dossier=dossier, secret=secret)
         flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
         return receipt, 201, etag(dossier)
+
+
+RECEPTION_WITH_FILES = {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["dossier"], "properties": {
+        "dossier": {"type": "string", "description": "the reception as JSON (DossierIn)"},
+    }, "additionalProperties": {"type": "string", "format": "binary",
+                                "description": "a file part named after its component's key (repeatable)"}}}}}
+#: Room for the multipart framing and the ``dossier`` part beside the files.
+MULTIPART_ALLOWANCE = 256 * 1024
+
+
+@blp.route("/procedures/<key>/dossiers/with-documents")
+class ProcedureDossiersWithDocuments(MethodView):
+    @blp.doc(requestBody=RECEPTION_WITH_FILES)
+    @blp.response(201, schemas.ReceiptOut)
+    def post(self, key):
+        """Receive a dossier with its digitised papers in one request: a refused file means no dossier."""
+        version = service.reception_version(session=db.session, key=key)
+        limits = [c["max_bytes"] for c in documents.components_of_version(version)]
+        request.max_content_length = sum(sorted(limits)[-20:]) + MULTIPART_ALLOWANCE
+        try:
+            text = request.form.get("dossier")
+            files = [(name, upload) for name in request.files for upload in request.files.getlist(name)]
+        except RequestEntityTooLarge:
+            raise PayloadTooLarge("Tổng dung lượng các tệp vượt quá giới hạn của thủ tục.", code="file_too_large",
+                                  detail_en="The files together exceed the procedure's limits.") from None
+        try:
+            dossier, secret = flows.receive(
+                session=db.session, key=key, dossier_in=_reception_part(text), officer=current_officer(), now=utcnow(),
+                code_format=current_app.config.get("DOSSIER_CODE_FORMAT"), files=files,
+                storage=current_app.extensions["motcua.storage"],
+                staging_dir=Path(current_app.config["DOCUMENT_STAGING_DIR"]))
+        finally:
+            for _, upload in files:
+                upload.close()
+        receipt = records.receipt(session=db.session, dossier=dossier, secret=secret)
+        flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
+        return receipt, 201, etag(dossier)
+
+
+def _reception_part(text: str | None) -> dict:
+    """The ``dossier`` part, loaded by the same schema as a JSON reception."""
+    if text is None:
+        raise BadRequest("Thiếu phần 'dossier' (JSON của hồ sơ).", code="dossier_part_missing",
+                         detail_en="Missing the 'dossier' part (the reception as JSON).")
+    try:
+        return schemas.DossierIn().load(json.loads(text))
+    except (ValueError, RecursionError):
+        raise Unprocessable("Phần 'dossier' không phải JSON hợp lệ.", code="validation_failed",
+                            detail_en="The 'dossier' part is not valid JSON.", errors={"dossier": ["JSON"]}) from None
+    except ma.ValidationError as exc:
+        raise Unprocessable("Phần 'dossier' không hợp lệ.", code="validation_failed",
+                            detail_en="The 'dossier' part is not valid.", errors={"dossier": exc.messages}) from None
 
 
 @blp.route("/dossiers")

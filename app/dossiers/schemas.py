@@ -21,9 +21,16 @@ class ApplicantIn(StrictSchema):
 
 
 class DocumentIn(StrictSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(min=1, max=500))
-    copy_kind = ma.fields.String(load_default="ban_chinh", validate=validate.OneOf(COPY_KINDS))
-    copies = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    """One line of the reception checklist: a paper handed in (a component of the procedure, or another)."""
+
+    component = ma.fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "the component's key (the procedure's `components`); its name is filled in"})
+    name = ma.fields.String(validate=validate.Length(min=1, max=500), metadata={
+        "description": "needed when no component is named (422 `document_unnamed`)"})
+    copy_kind = ma.fields.String(validate=validate.OneOf(COPY_KINDS), metadata={
+        "description": "default: the component's, else ban_chinh"})
+    copies = ma.fields.Integer(validate=validate.Range(min=1, max=100), metadata={"description": "default: the component's, else 1"})
+
 
 
 class DossierIn(StrictSchema):
@@ -174,8 +181,25 @@ class ControlRowOut(ma.Schema):
     note = ma.fields.String(allow_none=True)
 
 
+class SheetDocumentOut(ma.Schema):
+    """A paper of the dossier as form 06 lists it (every version, deleted ones marked)."""
+
+    component = ma.fields.String()
+    component_name = ma.fields.String()
+    version = ma.fields.Integer()
+    filename = ma.fields.String()
+    step = ma.fields.String(allow_none=True)
+    uploaded_by = ma.fields.String(allow_none=True)
+    uploaded_at = LocalDateTime()
+    signature_status = ma.fields.String(allow_none=True)
+    signers = ma.fields.List(ma.fields.String())
+    deleted = ma.fields.Boolean()
+    reused = ma.fields.Boolean()
+
+
 class ControlSheetOut(ma.Schema):
     code = ma.fields.String()
     agency = ma.fields.String()
     procedure = ma.fields.String()
     rows = ma.fields.List(ma.fields.Nested(ControlRowOut))
+    documents = ma.fields.List(ma.fields.Nested(SheetDocumentOut))

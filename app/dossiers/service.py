@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,6 +35,7 @@ from app.calendar import (
 )
 from app.calendar.service import calendar_for
 from app.definitions import service as definitions
+from app.definitions.components import OTHER_COMPONENT, missing_at_reception
 from app.definitions.forms import data_errors, form_of_step
 from app.definitions.models import DefinitionVersion
 from app.dossiers.codes import format_code, hash_secret, next_sequence
@@ -232,15 +233,61 @@ def _total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess)
     return version.declared_total_minutes or version.computed_total_minutes or None
 
 
-def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
-          life: Lifecycle, code_format: str | None = None) -> tuple[Dossier, str]:
-    """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once)."""
+def reception_version(*, session: Session, key: str) -> DefinitionVersion:
+    """The version a new dossier of ``key`` is received under: the published one (404 / 409 otherwise)."""
     version = definitions.published_version(session=session, key=key)
     if version is None:
         definitions.get_definition(session=session, key=key)  # 404 when the key is unknown
         raise Conflict("Thủ tục chưa ban hành hoặc đã bị bãi bỏ, không tiếp nhận hồ sơ mới.",
                        code="procedure_not_available",
                        detail_en="The procedure is not published (or was abolished); no new dossiers.")
+    return version
+
+
+def checklist(version: DefinitionVersion, entries: list[dict[str, Any]], attached: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """The reception checklist as the receipt lists it: each paper named (a component's name filled in), the
+    components ``attached`` as files added; or a 422 naming a component the procedure lacks or a required one
+    neither handed in nor attached."""
+    declared = {c["key"]: c for c in version.components or []}
+    lines = []
+    for index, entry in enumerate(entries):
+        key = entry.get("component")
+        if not key and not entry.get("name"):
+            raise Unprocessable("Mỗi giấy tờ tiếp nhận cần mã thành phần (component) hoặc tên (name).",
+                                code="document_unnamed", detail_en="Each paper needs a component or a name.",
+                                errors={f"documents.{index}": ["component | name"]})
+        component = declared.get(key) if key else None
+        if key and component is None and key != OTHER_COMPONENT:
+            raise Unprocessable(f"Quy trình không có thành phần hồ sơ '{key}'.", code="component_unknown",
+                                detail_en=f"The procedure has no component '{key}'.",
+                                errors={f"documents.{index}.component": [key]})
+        defaults = component or {"name": "Giấy tờ khác", "copy_kind": "ban_chinh", "copies": 1}
+        lines.append({**({"component": key} if key else {}), "name": entry.get("name") or defaults["name"],
+                      "copy_kind": entry.get("copy_kind") or defaults["copy_kind"],
+                      "copies": entry.get("copies") or defaults["copies"]})
+    listed = {line.get("component") for line in lines}
+    for key in dict.fromkeys(attached):  # a file that came with the reception is a paper received too
+        if key not in listed and key in declared:
+            component = declared[key]
+            lines.append({"component": key, "name": component["name"], "copy_kind": component["copy_kind"],
+                          "copies": component["copies"]})
+    missing = missing_at_reception(declared.values(), [line.get("component") for line in lines])
+    if missing:
+        names = "; ".join(c["name"] for c in missing)
+        raise Unprocessable(f"Hồ sơ thiếu thành phần bắt buộc: {names}.", code="component_missing",
+                            detail_en=f"Required components are missing: {', '.join(c['key'] for c in missing)}.",
+                            errors={"documents": [c["key"] for c in missing]})
+    return lines
+
+
+def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
+          life: Lifecycle, code_format: str | None = None, attached: Iterable[str] = ()) -> tuple[Dossier, str]:
+    """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once).
+
+    ``attached``: the components whose files come with the reception (they count as handed in).
+    """
+    version = reception_version(session=session, key=key)
+    papers = checklist(version, list(dossier_in.get("documents") or []), attached)
     agency = version.definition.agency
     if agency is None:
         raise Conflict("Thủ tục chưa gắn cơ quan tiếp nhận.", code="procedure_without_agency",
@@ -259,7 +306,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     _check_start_form(version, data)
     dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
                       agency_id=agency.id, applicant=applicant, data=data,
-                      documents=list(dossier_in.get("documents") or []), channel=dossier_in.get("channel", "direct"),
+                      documents=papers, channel=dossier_in.get("channel", "direct"),
                       status="received", received_at=now,
                       received_by_id=officer.id if officer else None, counting_from=counting_from, due_at=due,
                       lookup_secret_hash=hash_secret(secret), lock_version=1)

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.api import LocalDateTime
 from app.clock import utcnow
+from app.documents.storage import StorageUnavailable
 from app.extensions import db
 from app.scheduler.models import SchedulerHeartbeat
 
@@ -28,6 +29,8 @@ class HealthOut(ma.Schema):
     status = ma.fields.String(metadata={"description": "ok | degraded"})
     database = ma.fields.String(metadata={"description": "ok | unavailable"})
     database_backend = ma.fields.String()
+    documents = ma.fields.String(metadata={"description": "the file store: ok | unavailable (uploads answer 503)"})
+    documents_backend = ma.fields.String(metadata={"description": "local | s3"})
     scheduler = ma.fields.Nested(SchedulerStatus)
     time = LocalDateTime()
 
@@ -43,6 +46,13 @@ class Health(MethodView):
         body = {"status": "ok", "database": "ok", "database_backend": db.engine.dialect.name, "time": now,
                 "scheduler": {"enabled_in_process": bool(current_app.config.get("SCHEDULER_ENABLED")),
                               "alive_workers": 0, "last_tick_at": None}}
+        store = current_app.extensions["motcua.storage"]
+        body["documents_backend"] = store.name
+        try:
+            store.check()
+            body["documents"] = "ok"
+        except StorageUnavailable:
+            body["status"], body["documents"] = "degraded", "unavailable"
         try:
             db.session.execute(text("SELECT 1"))
             stale = now - timedelta(seconds=4 * current_app.config["SCHEDULER_TICK_SECONDS"])

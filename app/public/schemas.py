@@ -19,6 +19,15 @@ class PublicStepOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
 
 
+class PublicResultOut(ma.Schema):
+    """A result the applicant may download (``…/results/{id}/content?secret=…``)."""
+
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    size = ma.fields.Integer()
+    signed = ma.fields.Boolean(metadata={"description": "carries a valid, trusted digital signature"})
+
+
 class PublicDossierOut(ma.Schema):
     code = ma.fields.String()
     procedure = ma.fields.String()
@@ -30,3 +39,4 @@ class PublicDossierOut(ma.Schema):
     result = ma.fields.String(allow_none=True)
     current_units = ma.fields.List(ma.fields.String())
     steps_done = ma.fields.List(ma.fields.Nested(PublicStepOut))
+    results = ma.fields.List(ma.fields.Nested(PublicResultOut))

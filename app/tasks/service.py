@@ -118,6 +118,12 @@ def _check_open(dossier: Dossier, step: Step, officer: Officer | None = None) ->
                        detail_en=f"This step is claimed by {who}.")
 
 
+def check_can_work(*, dossier: Dossier, step: Step, officer: Officer) -> None:
+    """The officer may act on the step now: it is open, of one of their units, and not claimed by another."""
+    _check_open(dossier, step, officer)
+    _check_member(officer, step)
+
+
 def _snapshot(step: Step) -> dict[str, Any]:
     return {"status": step.status, "assignee_id": step.assignee.id if step.assignee else None}
 

@@ -90,3 +90,17 @@ def test_posting_the_same_table_again_amends_the_procedure(cases, client, design
 
     assert (first["version"], second["version"]) == (1, 2)
     assert first["bpmn_sha256"] == second["bpmn_sha256"]  # same table, same bytes
+
+
+def test_a_json_table_brings_the_dossiers_components(cases, client, designer):
+    payload = case_payload(cases["CB-2028-2025-luutru-caplai"])
+    payload["meta"]["components"] = [
+        {"key": "don_de_nghi", "name": "Đơn đề nghị cấp lại giấy chứng nhận", "required": True},
+        {"key": "giay_chung_nhan", "name": "Giấy chứng nhận (cấp lại)", "result": True, "file_kinds": ["pdf"]}]
+    draft = client.post(FROM_STEPS, json=payload, headers=designer)
+    assert draft.status_code == 201, draft.get_json()
+    assert [(c["key"], c["required"], c["result"]) for c in draft.get_json()["components"]] == [
+        ("don_de_nghi", True, False), ("giay_chung_nhan", False, True)]
+    payload["meta"]["components"] = [{"key": "Bad Key", "name": "x"}]
+    refused = client.post(FROM_STEPS, json=payload, headers=designer)
+    assert refused.status_code == 422

@@ -13,6 +13,7 @@ import pytest
 
 from app.auth import permissions
 from app.auth.models import ApiKey
+from app.documents.models import TrustAnchor
 from app.extensions import db
 from app.org import service as org
 from app.org.models import Agency, Officer, Unit
@@ -80,6 +81,7 @@ def _snapshot(app) -> dict:
             "officers": sorted((o.id, o.username, o.agency_id, o.token_version, o.password_hash, tuple(o.roles),
                                 tuple(u.id for u in o.units), o.is_active) for o in s.query(Officer)),
             "keys": sorted((k.id, k.officer_id, k.revoked_at is None) for k in s.query(ApiKey)),
+            "trust_anchors": sorted((a.id, a.agency_id) for a in s.query(TrustAnchor)),
         }
 
 
@@ -119,6 +121,9 @@ def _outside_cases(t: dict) -> list[tuple[str, str, str, dict | None]]:
          {"date": "2026-03-10", "kind": "day_off", "reason": "x"}),
         ("calendar.Settings", "PUT", f"/api/v1/agencies/{t['B']}/calendar/settings", {}),
         ("calendar.OverrideById", "DELETE", f"/api/v1/agencies/{t['B']}/calendar/overrides/1", None),
+        # a CA another agency would then trust for its signatures (the body is refused before it is read)
+        ("documents.TrustAnchors", "POST", f"/api/v1/agencies/{t['B']}/trust-anchors", {"pem": "x"}),
+        ("documents.TrustAnchorById", "DELETE", f"/api/v1/agencies/{t['B']}/trust-anchors/1", None),
     ]
 
 

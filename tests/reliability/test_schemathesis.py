@@ -219,7 +219,9 @@ def test_stateful_walks_follow_the_links(fuzz_app, api_schema, request) -> None:
     infers from the document: an agency made by ``POST /agencies`` is read, patched, given units, officers and
     calendar overrides, and deleted…), as admin, under the same checks as the single calls."""
     headers = {"Authorization": f"Bearer {_login(fuzz_app, ROLE_USERS['admin'])}"}
-    machine = api_schema.as_state_machine()
+    # uploads: multipart bytes whose verdict (kind, size, the store's dedupe) is not the document's shape and
+    # changes between scenarios (Hypothesis then flags the walk as flaky); they are fuzzed one call at a time
+    machine = api_schema.exclude(path_regex=r"/(documents|components|trust-anchors)").as_state_machine()
     calls = {"n": 0}
 
     class Walk(machine):  # type: ignore[misc, valid-type]
