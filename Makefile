@@ -33,7 +33,7 @@ test: install console-optional
 ## Production-style: gunicorn workers (scheduler as its own process: `make scheduler`).
 serve: install
 	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn --workers $${WORKERS:-4} --bind $(HOST):$(PORT) 'app:create_app()'
+	$(BIN)/gunicorn --workers $${WORKERS:-4} --timeout $${GUNICORN_TIMEOUT:-300} --bind $(HOST):$(PORT) 'app:create_app()'
 
 scheduler: install
 	$(BIN)/flask scheduler run

@@ -78,14 +78,6 @@ def component_of(dossier: Dossier, key: str) -> dict[str, Any]:
     return component_of_version(dossier.version, key)
 
 
-def produces(dossier: Dossier, step: Step) -> str | None:
-    """The component a step must attach before completing (its ``produces`` property), if any."""
-    for spec in dossier.version.validation.get("steps", []):
-        if spec.get("id") == step.spec_id:
-            return spec.get("produces")
-    return None
-
-
 # --- reading --------------------------------------------------------------------------------------
 
 def list_for(*, session: Session, dossier_id: int, include_deleted: bool = True) -> list[Document]:
@@ -401,7 +393,7 @@ def soft_delete(session: Session, *, dossier: Dossier, document: Document, offic
 
 def check_produced(*, session: Session, dossier: Dossier, step: Step) -> None:
     """Before a step completes: the component it produces has a current file (signed, where required)."""
-    key = produces(dossier, step)
+    key = step.produces
     if not key:
         return
     component = component_of(dossier, key)

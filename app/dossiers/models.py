@@ -185,6 +185,12 @@ class Step(db.Model):
     dossier = relationship("Dossier", back_populates="steps")
 
     @property
+    def produces(self) -> str | None:
+        """The component (thành phần hồ sơ) the step must attach before completing: its ``produces`` property."""
+        return next((spec.get("produces") for spec in self.dossier.version.validation.get("steps", [])
+                     if spec.get("id") == self.spec_id), None)
+
+    @property
     def form_schema(self) -> dict | None:
         """The JSON Schema of the step's form, from the forms its procedure version carries."""
         return (self.dossier.version.forms or {}).get(self.form) if self.form else None

@@ -96,6 +96,8 @@ class StepOut(ma.Schema):
     name = ma.fields.String()
     label = ma.fields.String(allow_none=True)
     form = ma.fields.String(allow_none=True)
+    produces = ma.fields.String(allow_none=True, metadata={
+        "description": "the component the step must attach before it completes (422 document_missing otherwise)"})
     lane_id = ma.fields.String(allow_none=True)
     unit = ma.fields.Nested(RefOut, attribute="unit_ref", allow_none=True)
     assignee = ma.fields.Nested(OfficerRefOut, allow_none=True)

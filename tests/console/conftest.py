@@ -62,7 +62,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     clock = FrozenClock(START)
     database = tmp_path_factory.mktemp("console-db") / "console.sqlite3"
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}", "CLOCK": clock, "SCHEDULER_ENABLED": False,
-                      "SECRET_KEY": "console-e2e-secret-key-0123456789-abcdefghijklmnop", "LOG_LEVEL": "WARNING"})
+                      "SECRET_KEY": "console-e2e-secret-key-0123456789-abcdefghijklmnop", "LOG_LEVEL": "WARNING",
+                      "DOCUMENT_STORAGE_ROOT": str(tmp_path_factory.mktemp("console-documents")),
+                      "DOCUMENT_STAGING_DIR": str(tmp_path_factory.mktemp("console-staging"))})
     with app.app_context():
         flask_migrate.upgrade()
         bootstrap(session=db.session, now=clock.now(), admin_password=ADMIN_PASSWORD)

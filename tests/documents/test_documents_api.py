@@ -2,6 +2,7 @@
 signatures, results through the public lookup, reuse, and every refusal leaving nothing half-recorded."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
@@ -108,6 +109,7 @@ def test_a_reception_with_its_files_and_a_refused_file_means_no_dossier(docs, ap
 def test_officers_add_files_step_by_step_and_a_step_needs_what_it_produces(docs, app):
     dossier = docs.receive()
     work = docs.step(dossier["id"], "Tham_dinh")
+    assert work["produces"] == "du_thao"
     missing = docs.complete(work["id"], APPRAISER, {}, expect=422)
     assert missing["code"] == "document_missing" and missing["errors"] == {"produces": ["du_thao"]}
     assert docs.upload(dossier["id"], "du_thao", docx(), "du-thao.docx", APPRAISER, expect=403)["code"] == "step_required"
@@ -408,3 +410,17 @@ def test_concurrent_uploads_to_one_component_become_successive_versions(docs, ap
     assert [status for status, _ in results] == [201] * n, results
     assert sorted(body["version"] for _, body in results) == list(range(1, n + 1))
     assert _count(app, StoredFile) == 1
+
+
+def test_another_agencys_officer_sees_no_document_of_the_dossier(docs, client):
+    dossier = docs.receive()
+    doc = docs.upload(dossier["id"], "don_de_nghi", png(), "a.png")
+    outsider = docs.h("cb.snv.xdcq.chuyenvien")
+    for url in (f"/api/v1/dossiers/{dossier['id']}/components", f"/api/v1/dossiers/{dossier['id']}/documents",
+                f"/api/v1/dossiers/{dossier['id']}/documents/{doc['id']}/content"):
+        assert client.get(url, headers=outsider).status_code == 404, url
+    upload = client.post(f"/api/v1/dossiers/{dossier['id']}/components/don_de_nghi/documents", headers=outsider,
+                         data={"file": (io.BytesIO(png()), "x.png")}, content_type="multipart/form-data")
+    assert upload.status_code in (403, 404)
+    offered = client.get(f"/api/v1/documents/reusable?id_number={APPLICANT['id_number']}", headers=outsider)
+    assert offered.status_code == 200 and offered.get_json() == []

@@ -69,8 +69,8 @@ export function takeNext() {
 }
 
 /**
- * Call the API. `body`: an object (JSON) or a string (BPMN XML). Returns JSON, text, or the Response (`raw`).
- * Throws ApiError with the problem details on any non-2xx.
+ * Call the API. `body`: an object (JSON), a string (BPMN XML) or a FormData (multipart: files). Returns JSON, text,
+ * or the Response (`raw`). Throws ApiError with the problem details on any non-2xx.
  */
 export async function api(path, opts = {}) {
   const { method = 'GET', body, query, raw = false, retry = true, contentType } = opts;
@@ -79,7 +79,8 @@ export async function api(path, opts = {}) {
   if (current && current.access_token) headers.Authorization = `Bearer ${current.access_token}`;
   let payload;
   if (body !== undefined) {
-    if (typeof body === 'string') { payload = body; headers['Content-Type'] = contentType || 'application/xml'; }
+    if (body instanceof FormData) payload = body; // the browser writes the multipart Content-Type and boundary
+    else if (typeof body === 'string') { payload = body; headers['Content-Type'] = contentType || 'application/xml'; }
     else { payload = JSON.stringify(body); headers['Content-Type'] = 'application/json'; }
   }
   let url = path.startsWith('/') ? path : `/api/v1/${path}`;

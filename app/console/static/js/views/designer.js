@@ -166,7 +166,12 @@ async function diagram(container, key, version, issues) {
     if (issues) markIssues(viewer, issues, {});
     return viewer;
   } catch (error) {
-    if (error.status !== 401) showProblem(container, error);
+    if (/no diagram to display/i.test(error.message || '')) {  // a file without BPMN DI (drawn as text, no shapes)
+      el.remove();
+      container.append(h('div.mf-notice', tr(
+        'Tệp BPMN này không có phần hình vẽ (BPMN DI), nên không vẽ được sơ đồ; các bước vẫn chạy bình thường.',
+        'This BPMN file has no diagram interchange (BPMN DI), so there is nothing to draw; its steps run as usual.')));
+    } else if (error.status !== 401) showProblem(container, error);
     return null;
   }
 }

@@ -1,7 +1,8 @@
-// A dossier: its diagram with finished, current and overdue steps, the control sheet, the receipt.
+// A dossier: its documents, its diagram with finished, current and overdue steps, the control sheet, the receipt.
 import { api, apiAll, clockOffset } from '../api.js';
 import { tr } from '../i18n.js';
 import { diagram } from './designer.js';
+import { attachPoint, documentsSection } from './documents.js';
 import { dueCell, dueMark, openHtml, stepStatus } from './officer.js';
 import { h, input, loading, page, select, table, time } from '../ui.js';
 
@@ -41,6 +42,9 @@ export async function dossierView(id) {
   const messages = h('div');
   const dia = h('div', { id: 'dossier-diagram' });
   const allSteps = [...(d.past_steps || []), ...(d.current_steps || [])];
+  // started once the first calls are answered (a token refreshed for them serves this one too)
+  const attach = attachPoint(d);
+  const documents = documentsSection(d, { stepId: attach.stepId, canUpload: attach.allowed, canDelete: attach.allowed });
   render(
     h('h1', `${tr('Hồ sơ', 'Dossier')} `, h('span', { id: 'dossier-code' }, d.code)),
     messages,
@@ -61,6 +65,8 @@ export async function dossierView(id) {
         [tr('Hạn', 'Due'), (s) => dueCell(s, offset)],
         [tr('Trạng thái', 'Status'), (s) => stepStatus(s.status)],
       ], d.current_steps || []))),
+    h('h2', tr('Thành phần hồ sơ', 'Documents')),
+    documents,
     h('h2', tr('Sơ đồ', 'Diagram')),
     h('p.mf-legend', h('span.l-done', tr('■ đã xong', '■ done')), h('span.l-current', tr('■ đang xử lý', '■ current')), h('span.l-late', tr('▢ quá hạn', '▢ overdue'))),
     dia,

@@ -3,6 +3,7 @@ import { api, apiAll, clockOffset, hasPath, hasRole, officer, openapi } from '..
 import { tr } from '../i18n.js';
 import { resolveRef, schemaFields } from '../jsonform.js';
 import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
+import { acceptOf, copiesText, documentsSection, filePicker, kindsText, producesOf } from './documents.js';
 
 const DUE_SOON_MS = 4 * 3600 * 1000;
 
@@ -95,6 +96,10 @@ export async function taskView(id) {
   const render = page();
   render(h('h1', tr('Bước xử lý', 'Step')), loading());
   const [step, offset] = await Promise.all([api(`tasks/${id}`), clockOffset()]);
+  // the dossier (its status, steps, checklist) and the component the step must attach (the catalog's `produces`)
+  const [dossier, produces] = await Promise.all([
+    api(`dossiers/${step.dossier_id}`).catch((e) => { if (e.status === 401 || e.stale) throw e; return null; }),
+    producesOf(step)]);
   const messages = h('div', { id: 'task-messages' });
   const reload = async () => { if (render.live()) await taskView(id); };
   const open = ['ready', 'claimed'].includes(step.status);
@@ -116,6 +121,10 @@ export async function taskView(id) {
   // a step someone else took is theirs to complete (the API answers step_claimed): say who, offer no forms
   const me = officer();
   const takenByOther = step.status === 'claimed' && step.assignee && (!me || step.assignee.id !== me.id);
+  const mayAttach = open && !takenByOther && hasRole('officer', 'leader', 'clerk');
+  parts.push(h('h2', tr('Thành phần hồ sơ', 'Documents')),
+    documentsSection(dossier || { id: step.dossier_id, status: step.dossier.status, current_steps: [step] },
+      { stepId: step.id, canUpload: mayAttach, canDelete: mayAttach, produces, id: 'task-documents' }));
   if (takenByOther) {
     parts.push(h('p.mf-help', { id: 'claimed-by-other' },
       tr(`Bước này đang do ${step.assignee.full_name} xử lý.`, `${step.assignee.full_name} is working on this step.`)));
@@ -133,7 +142,17 @@ export async function taskView(id) {
       fields, h('div.mf-actions', h('button', { type: 'submit', id: 'complete' }, tr('Hoàn thành, chuyển bước', 'Complete'))));
     const draft = bindDraft(form, `task:${id}`);
     onSubmit(form, async () => {
-      await api(`tasks/${id}/complete`, { method: 'POST', body: { data: read(form) } });
+      try {
+        await api(`tasks/${id}/complete`, { method: 'POST', body: { data: read(form) } });
+      } catch (error) {
+        const problem = error && error.problem;
+        if (problem && ['document_missing', 'signature_required'].includes(problem.code)) {
+          error.problem = { ...problem, errors: undefined }; // the detail names the paper; `produces` is a key
+          const card = document.getElementById('step-produces');
+          if (card) { card.classList.add('mf-attention'); card.scrollIntoView({ block: 'nearest' }); }
+        }
+        throw error;
+      }
       draft.clear();
       render(h('h1', step.name), h('div.mf-ok', { id: 'task-done', role: 'status' }, tr('Đã hoàn thành bước. ', 'Step completed. '),
         h('a', { href: '#/inbox' }, tr('Về danh sách việc', 'Back to the inbox')), ' · ', h('a', { href: `#/dossiers/${step.dossier_id}` }, tr('Xem hồ sơ', 'View the dossier'))));
@@ -178,11 +197,39 @@ export async function openHtml(path, messages, asFormat = true) {
   }
 }
 
+/**
+ * The reception checklist of a procedure: a checkbox per component (required ones marked and checked), a file
+ * input per component for its scan. File inputs carry no `name` (drafts keep what is typed, never files).
+ */
+function receptionChecklist(entry) {
+  // what the applicant hands in: neither a result nor a paper a step of the procedure makes (its `produces`)
+  const made = new Set(((entry && entry.steps) || []).map((s) => s.produces).filter(Boolean));
+  const components = ((entry && entry.components) || []).filter((c) => !c.result && !made.has(c.key));
+  return components.map((c) => {
+    const box = h('input', { type: 'checkbox', name: `component.${c.key}`, checked: !!c.required, defaultChecked: !!c.required,
+      dataset: { component: c.key } });
+    const picker = filePicker({ accept: acceptOf(c.file_kinds), dataset: { file: c.key },
+      'aria-label': tr(`Tệp số hoá: ${c.name}`, `Scan: ${c.name}`) });
+    const file = picker.input;
+    file.addEventListener('change', () => { if (file.files.length) box.checked = true; });
+    return h('div.mf-field.mf-check-row', { dataset: { field: `components.${c.key}` } },
+      h('label', box, ' ', c.name, c.required ? h('span.mf-required', { title: tr('bắt buộc', 'required') }, '*') : null,
+        ' ', h('span.mf-help', `(${copiesText(c)})`)),
+      h('div.mf-check-file', picker.element, h('span.mf-help', kindsText(c))));
+  });
+}
+
 export async function receptionView() {
   const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), loading());
   const [entries, lookup] = await Promise.all([apiAll('procedures'), hasPath('/api/v1/public/dossiers/{code}', 'get')]);
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  const checklist = h('div.mf-checklist', { id: 'reception-components' });
+  const otherHelp = h('span.mf-help');
+  const others = field(tr('Giấy tờ khác', 'Other papers'), h('textarea', { name: 'documents', rows: 3 }), { name: 'documents_other' });
+  others.append(otherHelp);
+  const papers = h('fieldset.mf-field', { dataset: { field: 'documents' } }, h('legend', tr('Thành phần hồ sơ', 'Documents')), checklist, others);
   const form = h('form.mf-form.mf-card', { id: 'reception-form' },
     field(tr('Thủ tục', 'Procedure'), select('procedure', entries.map((e) => [e.key, `${e.code || e.key} — ${e.name}`])), { required: true }),
     field(tr('Người nộp', 'Applicant'), input('applicant.name'), { required: true, name: 'applicant.name' }),
@@ -190,32 +237,85 @@ export async function receptionView() {
     field(tr('Điện thoại', 'Phone'), input('applicant.phone'), { name: 'applicant.phone' }),
     field('Email', input('applicant.email'), { name: 'applicant.email' }),
     field(tr('Địa chỉ', 'Address'), input('applicant.address'), { name: 'applicant.address' }),
-    field(tr('Thành phần hồ sơ', 'Documents'), h('textarea', { name: 'documents', rows: 3 }), { help: tr('Mỗi dòng một giấy tờ.', 'One document per line.') }),
+    papers,
     field(tr('Dữ liệu hồ sơ (JSON)', 'Dossier data (JSON)'), h('textarea', { name: 'data', rows: 2, placeholder: '{}' }), { name: 'data' }),
     h('div.mf-actions', h('button', { type: 'submit' }, tr('Tiếp nhận', 'Receive'))));
   if (params.get('key')) form.elements.procedure.value = params.get('key');
+  const showChecklist = () => {
+    const rows = receptionChecklist(byKey.get(form.elements.procedure.value));
+    checklist.replaceChildren(...rows);
+    otherHelp.textContent = rows.length
+      ? tr('Giấy tờ ngoài danh mục của thủ tục; mỗi dòng một giấy tờ. Đánh dấu và đính kèm bản số hoá ở danh mục trên.',
+        'Papers outside the procedure\'s list, one per line. Tick and attach the scans in the list above.')
+      : tr('Mỗi dòng một giấy tờ.', 'One document per line.');
+  };
+  showChecklist();
   const draft = bindDraft(form, 'reception');
+  // the draft may have chosen another procedure: its checklist, then the boxes the draft had ticked
+  showChecklist();
+  try {
+    const saved = JSON.parse(sessionStorage.getItem('mf-draft:reception') || '{}');
+    checklist.querySelectorAll('input[type=checkbox][name]').forEach((box) => { if (box.name in saved) box.checked = !!saved[box.name]; });
+  } catch { /* a corrupt draft: the defaults stay */ }
+  form.elements.procedure.addEventListener('change', showChecklist);
   const result = h('div', { id: 'reception-result' });
   onSubmit(form, async (d) => {
+    const key = d.get('procedure');
+    const entry = byKey.get(key) || { components: [] };
     const applicant = {};
     ['name', 'id_number', 'phone', 'email', 'address'].forEach((k) => { const v = d.get(`applicant.${k}`); if (v) applicant[k] = v; });
     let data = {};
     if ((d.get('data') || '').trim()) {
       try { data = JSON.parse(d.get('data')); } catch { throw { status: 0, problem: { title: tr('Dữ liệu không phải JSON hợp lệ.', 'The data is not valid JSON.'), errors: { data: ['JSON'] } } }; }
     }
-    const documents = (d.get('documents') || '').split('\n').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }));
-    const receipt = await api(`procedures/${encodeURIComponent(d.get('procedure'))}/dossiers`, { method: 'POST', body: { applicant, documents, data } });
+    const files = [...checklist.querySelectorAll('input[type=file][data-file]')].filter((f) => f.files.length);
+    const ticked = [...checklist.querySelectorAll('input[type=checkbox][data-component]')].filter((b) => b.checked).map((b) => b.dataset.component);
+    const keys = [...new Set([...ticked, ...files.map((f) => f.dataset.file)])];
+    const documents = [...keys.map((component) => ({ component })),
+      ...(d.get('documents') || '').split('\n').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }))];
+    const dossier = { applicant, documents, data };
+    let receipt;
+    try {
+      if (files.length) {
+        const body = new FormData();
+        body.append('dossier', JSON.stringify(dossier));
+        files.forEach((f) => body.append(f.dataset.file, f.files[0], f.files[0].name));
+        receipt = await api(`procedures/${encodeURIComponent(key)}/dossiers/with-documents`, { method: 'POST', body });
+      } else {
+        receipt = await api(`procedures/${encodeURIComponent(key)}/dossiers`, { method: 'POST', body: dossier });
+      }
+    } catch (error) {
+      let problem = error && error.problem;
+      if (problem && problem.errors && problem.errors.dossier && typeof problem.errors.dossier === 'object' && !Array.isArray(problem.errors.dossier)) {
+        problem = error.problem = { ...problem, errors: problem.errors.dossier }; // the multipart's `dossier` part: the form's own fields
+      }
+      if (problem && problem.code === 'component_missing' && problem.errors && Array.isArray(problem.errors.documents)) {
+        // the keys of the missing components, said next to each one's row
+        const names = new Map((entry.components || []).map((c) => [c.key, c.name]));
+        error.problem = { ...problem, errors: Object.fromEntries(problem.errors.documents.map((k) => [`components.${k}`,
+          [tr(`Thiếu “${names.get(k) || k}” (bắt buộc): đánh dấu đã nộp hoặc đính kèm bản số hoá.`, `“${names.get(k) || k}” is required: tick it or attach its scan.`)]])) };
+      } else if (problem && problem.code !== 'validation_failed' && problem.detail && problem.errors && !Array.isArray(problem.errors)
+                 && Object.keys(problem.errors).some((k) => k.startsWith('documents') || k.startsWith('component') || k.startsWith('file'))) {
+        error.problem = { ...problem, errors: undefined }; // the detail names the paper; the keys are for programs
+      }
+      throw error;
+    }
     draft.clear();
     form.reset();
+    showChecklist();
     result.replaceChildren(h('div.mf-ok.mf-card', { role: 'status' },
       h('h2', tr('Đã tiếp nhận hồ sơ ', 'Dossier received '), h('span', { id: 'dossier-code' }, receipt.code)),
       h('div', tr('Hẹn trả kết quả: ', 'Appointment: '), time(receipt.appointment_at)),
+      receipt.documents && receipt.documents.length ? h('div', { id: 'reception-papers' }, tr('Giấy tờ đã nhận: ', 'Papers received: '),
+        receipt.documents.map((p) => `${p.name} (${copiesText(p)})`).join('; ')) : null,
+      files.length ? h('div', tr(`Đã lưu ${files.length} tệp số hoá.`, `${files.length} scanned file(s) stored.`)) : null,
       receipt.lookup_secret ? h('div', tr('Mã tra cứu (chỉ hiện một lần, ghi vào giấy tiếp nhận): ', 'Lookup code (shown once, write it on the receipt): '),
         h('strong', { id: 'lookup-secret' }, receipt.lookup_secret)) : null,
       receipt.lookup_secret && lookup ? h('div', tr('Tra cứu công khai: ', 'Public lookup: '),
         h('a', { href: `/api/v1/public/dossiers/${encodeURIComponent(receipt.code)}?secret=${encodeURIComponent(receipt.lookup_secret)}`, target: '_blank', rel: 'noopener', id: 'lookup-link' }, tr('đường dẫn cho người nộp', 'link for the applicant'))) : null,
       h('div.mf-actions', h('button.mf-secondary', { type: 'button', onclick: () => openHtml(`dossiers/${receipt.id}/receipt`, result) }, tr('In giấy tiếp nhận', 'Print the receipt')),
         h('a', { href: `#/dossiers/${receipt.id}`, id: 'open-dossier' }, tr('Xem hồ sơ', 'View the dossier')))));
+    result.scrollIntoView({ block: 'start' });
   });
   render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form);
 }
