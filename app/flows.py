@@ -27,6 +27,7 @@ from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
 from app.deadlines import views as deadline_views
 from app.documents import service as documents
+from app.documents.models import Document
 from app.documents.storage import Storage
 from app.dossiers import published, records
 from app.dossiers import service as dossiers
@@ -47,6 +48,9 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
     recorded with the dossier in the same transaction, so a refused file means no dossier at all.
     """
     version = dossiers.reception_version(session=session, key=key)
+    files = list(files)
+    # what would refuse the reception is said before any file is stored
+    dossiers.check_reception(version, dossier_in, attached=[component for component, _ in files])
     agency_id = version.definition.agency_id
     prepared = []
     for component, upload in files:
@@ -165,7 +169,7 @@ def _attach_point(*, session: Session, dossier: Dossier, officer: Officer, step_
 
 def upload_document(*, session: Session, storage: Storage, dossier_id: int, component: str, source: BinaryIO,
                     filename: str | None, officer: Officer, now: datetime, staging_dir: Path,
-                    step_id: int | None = None, note: str | None = None, if_match: int | None = None):
+                    step_id: int | None = None, note: str | None = None, if_match: int | None = None) -> Document:
     """A file for a component of the dossier, at the desk or at the step the officer works: a new version.
 
     Stored before the dossier is locked (a 200 MB upload never holds the lock), recorded under the lock
@@ -184,7 +188,7 @@ def upload_document(*, session: Session, storage: Storage, dossier_id: int, comp
 
 def reuse_document(*, session: Session, dossier_id: int, component: str, source_id: int, officer: Officer,
                    now: datetime, can_read: Callable[[Dossier], bool], step_id: int | None = None,
-                   note: str | None = None, if_match: int | None = None):
+                   note: str | None = None, if_match: int | None = None) -> Document:
     """Attach a document digitised for an earlier dossier of the same applicant, without scanning again."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
     declared = documents.component_of(dossier, component)
@@ -196,7 +200,7 @@ def reuse_document(*, session: Session, dossier_id: int, component: str, source_
 
 
 def delete_document(*, session: Session, dossier_id: int, document_id: int, officer: Officer, reason: str,
-                    now: datetime, if_match: int | None = None):
+                    now: datetime, if_match: int | None = None) -> Document:
     """Soft-delete a version: at the desk (clerk, leader) or by whoever works its still-open step."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
     document = documents.get(session=session, dossier_id=dossier_id, document_id=document_id)

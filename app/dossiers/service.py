@@ -280,6 +280,16 @@ def checklist(version: DefinitionVersion, entries: list[dict[str, Any]], attache
     return lines
 
 
+def check_reception(version: DefinitionVersion, dossier_in: dict[str, Any], attached: Iterable[str] = ()) -> list[dict[str, Any]]:
+    """What refuses a reception whatever the moment: the checklist (:func:`checklist`), the data's keys and the
+    start form. Returns the checklist as the receipt lists it."""
+    papers = checklist(version, list(dossier_in.get("documents") or []), attached)
+    data = dossier_in.get("data") or {}
+    _check_data_keys(data)
+    _check_start_form(version, data)
+    return papers
+
+
 def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
           life: Lifecycle, code_format: str | None = None, attached: Iterable[str] = ()) -> tuple[Dossier, str]:
     """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once).
@@ -287,7 +297,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     ``attached``: the components whose files come with the reception (they count as handed in).
     """
     version = reception_version(session=session, key=key)
-    papers = checklist(version, list(dossier_in.get("documents") or []), attached)
+    papers = check_reception(version, dossier_in, attached)
     agency = version.definition.agency
     if agency is None:
         raise Conflict("Thủ tục chưa gắn cơ quan tiếp nhận.", code="procedure_without_agency",
@@ -302,8 +312,6 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     code = format_code(code_format, agency_code=agency.code, day=day, seq=seq)
     secret = secrets.token_urlsafe(12)
     applicant, data = dossier_in["applicant"], dossier_in.get("data") or {}
-    _check_data_keys(data)
-    _check_start_form(version, data)
     dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
                       agency_id=agency.id, applicant=applicant, data=data,
                       documents=papers, channel=dossier_in.get("channel", "direct"),

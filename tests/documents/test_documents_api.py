@@ -102,6 +102,11 @@ def test_a_reception_with_its_files_and_a_refused_file_means_no_dossier(docs, ap
     refused = docs.receive_with({"don_de_nghi": (pdf, "a.pdf"), "ban_ve": (exe, "ban_ve.pdf")}, expect=422)
     assert refused["code"] == "file_executable"
     assert (_count(app, Dossier), _count(app, Document)) == (before, stored)
+    # a reception the checklist refuses stores none of its files
+    files_before = sorted(app.extensions["motcua.storage"].keys())
+    missing = docs.receive_with({"ban_ve": (pki.make_pdf("bản vẽ mới"), "ban_ve.pdf")}, expect=422)
+    assert missing["code"] == "component_missing"
+    assert sorted(app.extensions["motcua.storage"].keys()) == files_before
 
 
 # --- files at steps, versions, what a step produces -----------------------------------------------------
