@@ -24,6 +24,7 @@ BLUEPRINT_MODULES = (
     "app.catalog.routes",
     "app.dossiers.routes",
     "app.documents.routes",
+    "app.desk.routes",
     "app.tasks.routes",
     "app.calendar.routes",
     "app.notifications.routes",

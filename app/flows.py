@@ -23,9 +23,12 @@ from typing import Any, BinaryIO
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.calendar.service import calendar_for
 from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
 from app.deadlines import views as deadline_views
+from app.desk import service as desk
+from app.desk.models import SupplementRequest
 from app.documents import service as documents
 from app.documents.models import Document
 from app.documents.storage import Storage
@@ -148,6 +151,7 @@ def resume(*, session: Session, dossier_id: int, officer: Officer, now: datetime
            if_match: int | None = None) -> Dossier:
     """Start the clock again: due times move by the working time paused (or the steps restart)."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    desk.check_no_open_request(session=session, dossier=dossier)
     return pauses.resume(session=session, dossier=dossier, officer=officer, now=now,
                          timer_at=dossiers.next_timer_at(dossier), note=note)
 
@@ -158,6 +162,29 @@ def extend(*, session: Session, dossier_id: int, officer: Officer, reason: str, 
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
     return extension.extend(session=session, dossier=dossier, officer=officer, reason=reason, new_due_at=new_due_at,
                             now=now)
+
+
+def request_supplement(*, session: Session, dossier_id: int, officer: Officer, component_keys: list[str],
+                       items: list[str], reason: str, now: datetime, if_match: int | None = None) -> SupplementRequest:
+    """Form 02: name what is missing and pause the dossier until the applicant supplements it."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    missing = desk.missing_items(dossier, component_keys, items)
+    pauses.pause(session=session, dossier=dossier, officer=officer, kind="supplement", reason=reason,
+                 policy=published.pause_policy(dossier), now=now)
+    year = now.astimezone(calendar_for(session, dossier.agency_id, now).tz).year  # numbers run per local year
+    return desk.create(session=session, dossier=dossier, officer=officer, components=missing, items=items,
+                       reason=reason, pause_id=pauses.current_pause(session, dossier.id).id, now=now, year=year)
+
+
+def answer_supplement(*, session: Session, dossier_id: int, request_id: int, officer: Officer, now: datetime,
+                      note: str | None = None, if_match: int | None = None) -> SupplementRequest:
+    """The supplement came (the missing components uploaded since the request): the dossier resumes."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
+    request = desk.get(session=session, dossier_id=dossier_id, request_id=request_id)
+    desk.check_answer(session=session, dossier=dossier, request=request)
+    pauses.resume(session=session, dossier=dossier, officer=officer, now=now,
+                  timer_at=dossiers.next_timer_at(dossier), note=note)
+    return desk.answer(session=session, dossier=dossier, request=request, officer=officer, note=note, now=now)
 
 
 def _attach_point(*, session: Session, dossier: Dossier, officer: Officer, step_id: int | None) -> Step | None:

@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "app.definitions.models",
     "app.dossiers.models",
     "app.documents.models",
+    "app.desk.models",
     "app.audit.models",
     "app.calendar.models",
     "app.scheduler.due_work_models",

@@ -121,6 +121,12 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "deadlines.DossierPause": {"POST": roles("clerk", "leader")},
     "deadlines.DossierResume": {"POST": roles("clerk", "leader")},
     "deadlines.DossierExtension": {"POST": roles("leader")},
+    # the desk's forms: form 02 issued and answered by the desk, or the step's officer and leaders
+    "desk.SupplementRequests": {"GET": CASE_READERS, "POST": STEP_ACTORS},
+    "desk.SupplementRequestById": {"GET": CASE_READERS},
+    "desk.SupplementAnswer": {"POST": STEP_ACTORS},
+    "desk.DossierApology": {"GET": CASE_READERS},
+    "desk.DossierStopNotice": {"GET": CASE_READERS},
     # officers' steps
     "tasks.Tasks": {"GET": CASE_READERS},
     "tasks.TaskById": {"GET": CASE_READERS},
@@ -141,6 +147,7 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "reports.Officers": {"GET": SUPERVISORS},
     "reports.Overdue": {"GET": SUPERVISORS},
     "reports.StepRows": {"GET": SUPERVISORS},
+    "reports.TrackingBook": {"GET": roles("admin", "leader", "auditor", "clerk")},  # form 07: the desk keeps it
     "report_pages.ReportsPage": {"GET": SUPERVISORS},
     # Prometheus: the view checks METRICS_TOKEN, an admin's token or METRICS_ALLOW_FROM itself
     "metrics.Metrics": {"GET": PUBLIC},

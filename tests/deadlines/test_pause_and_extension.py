@@ -143,3 +143,26 @@ def test_extension_later_than_one_working_day_before_the_deadline_is_refused(dl)
     r = dl.client.post(f"/api/v1/dossiers/{dossier_id}/extension", json={"reason": "x", "new_due_at": iso(2026, 4, 10)},
                        headers=dl.h("cb.syt.giamdoc"))
     assert r.status_code in (403, 404)  # another province's leader: refused (or not even shown the dossier)
+
+
+def test_forms_04_and_05_are_printed_from_the_extension_and_the_stop(dl):
+    dossier_id, _ = _to_step_3(dl)
+    url = f"/api/v1/dossiers/{dossier_id}"
+    never = dl.client.get(f"{url}/apology", headers=dl.h(CLERK))
+    assert never.status_code == 404 and never.get_json()["code"] == "no_such_event"
+    dl.clock.set(vn(2026, 3, 27, 10))
+    dl.post(f"{dossier_id}/extension", CHAIR, {"reason": "Chờ ý kiến cơ quan thuế", "new_due_at": iso(2026, 4, 3, 17)}, 200)
+    form = dl.client.get(f"{url}/apology", headers=dl.h(CLERK)).get_json()
+    assert (form["due_before"], form["new_due_at"], form["reason"]) == (iso(2026, 3, 31), iso(2026, 4, 3, 17),
+                                                                        "Chờ ý kiến cơ quan thuế")
+    assert "xin lỗi" in form["apology"] and form["issued_by"]
+    page = dl.client.get(f"{url}/apology?format=html", headers=dl.h(CLERK)).text
+    for text in ("Mẫu số 04", "Phiếu xin lỗi và hẹn lại ngày trả kết quả", "17:00 03/04/2026", "Chờ ý kiến cơ quan thuế"):
+        assert text in page, text
+    assert dl.client.get(f"{url}/stop-notice", headers=dl.h(CLERK)).status_code == 404
+    stopped = dl.client.post(f"{url}/stop", json={"reason": "Hồ sơ giả mạo giấy tờ"}, headers=dl.h(CHAIR))
+    assert stopped.status_code == 200, stopped.get_json()
+    notice = dl.client.get(f"{url}/stop-notice", headers=dl.h(CLERK)).get_json()
+    assert notice["reason"] == "Hồ sơ giả mạo giấy tờ" and notice["issued_at"]
+    page = dl.client.get(f"{url}/stop-notice?format=html", headers=dl.h(CLERK)).text
+    assert "Mẫu số 05" in page and "Hồ sơ giả mạo giấy tờ" in page

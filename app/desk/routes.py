@@ -1,0 +1,98 @@
+"""``/api/v1/dossiers/{id}/supplement-requests``: form 02, issued by the desk or the step's officer, answered
+by the supplement; ``…/apology`` (form 04) and ``…/stop-notice`` (form 05) as printed. Thin views over
+:mod:`app.flows` (pause and resume) and :mod:`app.desk.service`."""
+from __future__ import annotations
+
+from flask import Response, render_template
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app import flows
+from app.api import if_match
+from app.clock import utcnow
+from app.desk import schemas, service
+from app.extensions import db
+from app.identity import current_officer
+
+blp = Blueprint("desk", __name__, url_prefix="/api/v1", template_folder="templates",
+                description="Bộ phận một cửa: phiếu yêu cầu bổ sung, xin lỗi, thông báo dừng (forms 02, 04, 05)")
+
+
+def _readable(dossier_id: int):
+    return flows.readable_dossier(session=db.session, dossier_id=dossier_id, officer=current_officer())
+
+
+def _json_or_html(schema_name: str) -> dict:
+    return {"responses": {"200": {"description": "OK", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
+        "text/html; charset=utf-8": {"schema": {"type": "string"}}}}}}
+
+
+def _page(template: str, form: dict) -> Response:
+    return Response(render_template(template, f=form), mimetype="text/html", content_type="text/html; charset=utf-8")
+
+
+@blp.route("/dossiers/<int:dossier_id>/supplement-requests")
+class SupplementRequests(MethodView):
+    @blp.response(200, schemas.SupplementRequestOut(many=True))
+    def get(self, dossier_id):
+        """The dossier's requests to supplement, oldest first."""
+        return service.list_for(session=db.session, dossier_id=_readable(dossier_id).id)
+
+    @blp.arguments(schemas.SupplementRequestIn)
+    @blp.response(201, schemas.SupplementRequestOut)
+    def post(self, body, dossier_id):
+        """Issue form 02: name what is missing; the dossier pauses until the supplement comes (409 if closed/paused)."""
+        _readable(dossier_id)
+        return flows.request_supplement(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                        component_keys=body["components"], items=body["items"],
+                                        reason=body["reason"], now=utcnow(), if_match=if_match())
+
+
+@blp.route("/dossiers/<int:dossier_id>/supplement-requests/<int:request_id>")
+class SupplementRequestById(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.SupplementRequestOut)
+    @blp.doc(**_json_or_html("SupplementRequestOut"))
+    def get(self, query, dossier_id, request_id):
+        """One request; ``?format=html`` prints form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
+        dossier = _readable(dossier_id)
+        request = service.get(session=db.session, dossier_id=dossier_id, request_id=request_id)
+        if query["format"] == "html":
+            return _page("supplement_request.html", service.form_02(request, dossier))
+        return request
+
+
+@blp.route("/dossiers/<int:dossier_id>/supplement-requests/<int:request_id>/answer")
+class SupplementAnswer(MethodView):
+    @blp.arguments(schemas.SupplementAnswerIn)
+    @blp.response(200, schemas.SupplementRequestOut)
+    def post(self, body, dossier_id, request_id):
+        """Take the supplement: every missing component uploaded since the request (422 names what is still
+        missing); the dossier resumes and its due times move by the working time it waited."""
+        _readable(dossier_id)
+        return flows.answer_supplement(session=db.session, dossier_id=dossier_id, request_id=request_id,
+                                       officer=current_officer(), note=body.get("note"), now=utcnow(),
+                                       if_match=if_match())
+
+
+@blp.route("/dossiers/<int:dossier_id>/apology")
+class DossierApology(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.ApologyOut)
+    @blp.doc(**_json_or_html("ApologyOut"))
+    def get(self, query, dossier_id):
+        """Form 04 (phiếu xin lỗi và hẹn lại ngày trả kết quả) of the dossier's extension (404 if never extended)."""
+        form = service.form_04(_readable(dossier_id))
+        return _page("apology.html", form) if query["format"] == "html" else form
+
+
+@blp.route("/dossiers/<int:dossier_id>/stop-notice")
+class DossierStopNotice(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.StopNoticeOut)
+    @blp.doc(**_json_or_html("StopNoticeOut"))
+    def get(self, query, dossier_id):
+        """Form 05 (thông báo dừng xử lý hồ sơ) of a stopped dossier (404 for one that was not stopped)."""
+        form = service.form_05(_readable(dossier_id))
+        return _page("stop_notice.html", form) if query["format"] == "html" else form

@@ -1,0 +1,73 @@
+"""Payloads of the desk's forms. Input schemas refuse unknown fields; outputs only declare."""
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from app.api import LocalDateTime, StrictSchema
+from app.dossiers.schemas import OfficerRefOut
+
+
+class SupplementRequestIn(StrictSchema):
+    components = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=64)), load_default=list,
+                                validate=validate.Length(max=100), metadata={
+                                    "description": "keys of the procedure's components that are missing"})
+    items = ma.fields.List(ma.fields.String(validate=validate.Length(max=1000)), load_default=list,
+                           validate=validate.Length(max=50), metadata={
+                               "description": "other things to supplement or correct, in words"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class SupplementAnswerIn(StrictSchema):
+    note = ma.fields.String(validate=validate.Length(max=2000))
+
+
+class FormatQuery(StrictSchema):
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
+
+
+class MissingOut(ma.Schema):
+    key = ma.fields.String()
+    name = ma.fields.String()
+
+
+class SupplementRequestOut(ma.Schema):
+    id = ma.fields.Integer()
+    dossier_id = ma.fields.Integer()
+    number = ma.fields.Function(lambda r: f"{r.number}/{r.year}", metadata={"description": "số phiếu: n/year"})
+    components = ma.fields.List(ma.fields.Nested(MissingOut))
+    items = ma.fields.List(ma.fields.String())
+    reason = ma.fields.String()
+    requested_at = LocalDateTime()
+    requested_by = ma.fields.Nested(OfficerRefOut, allow_none=True)
+    answered_at = LocalDateTime(allow_none=True)
+    answered_by = ma.fields.Nested(OfficerRefOut, allow_none=True)
+    answer_note = ma.fields.String(allow_none=True)
+
+
+class ApologyOut(ma.Schema):
+    """Form 04: the apology and the new appointment."""
+
+    code = ma.fields.String()
+    agency = ma.fields.String()
+    applicant = ma.fields.Dict()
+    procedure = ma.fields.String()
+    received_at = LocalDateTime()
+    due_before = LocalDateTime(allow_none=True, metadata={"description": "the appointment before the extension"})
+    new_due_at = LocalDateTime()
+    reason = ma.fields.String()
+    apology = ma.fields.String()
+    issued_at = LocalDateTime()
+    issued_by = ma.fields.String(allow_none=True)
+
+
+class StopNoticeOut(ma.Schema):
+    """Form 05: the notice that handling stopped."""
+
+    code = ma.fields.String()
+    agency = ma.fields.String()
+    applicant = ma.fields.Dict()
+    procedure = ma.fields.String()
+    received_at = LocalDateTime()
+    reason = ma.fields.String()
+    issued_at = LocalDateTime()
