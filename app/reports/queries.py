@@ -52,7 +52,7 @@ def _paused_at(moment: datetime, dossier_id=Dossier.id):
         DossierPause.paused_at < moment, DossierPause.resumed_at.is_(None) | (DossierPause.resumed_at >= moment)))
 
 
-def _restrict_dossiers(stmt: Select, f: Filters) -> Select:
+def restrict_dossiers(stmt: Select, f: Filters) -> Select:
     if f.agencies is not None:
         stmt = stmt.where(Dossier.agency_id.in_(f.agencies))
     if f.procedure:
@@ -121,7 +121,7 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
                   overdue=overdue, paused=paused, withdrawn=(Dossier.status == DossierStatus.WITHDRAWN) & closed_in,
                   stopped=(Dossier.status == DossierStatus.STOPPED) & closed_in),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
-    stmt = _restrict_dossiers(stmt, f)
+    stmt = restrict_dossiers(stmt, f)
     if group == "procedure":
         stmt = stmt.group_by(Dossier.procedure_key).order_by(Dossier.procedure_key)
     return stmt
@@ -221,7 +221,7 @@ def overdue_dossiers(*, f: Filters, now: datetime) -> Select:
     stmt = select(Dossier.id, Dossier.code, Dossier.procedure_key, Dossier.agency_id, Dossier.status,
                   Dossier.received_at, Dossier.due_at).where(
         Dossier.status.not_in((*CLOSED_STATUSES, "paused")), Dossier.due_at.is_not(None), Dossier.due_at < now)
-    return _restrict_dossiers(stmt, f).order_by(Dossier.due_at, Dossier.id)
+    return restrict_dossiers(stmt, f).order_by(Dossier.due_at, Dossier.id)
 
 
 def step_rows(*, f: Filters, start: datetime, end: datetime) -> Select:

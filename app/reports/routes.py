@@ -10,14 +10,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import Response, current_app, jsonify, stream_with_context
+from flask import Response, current_app, jsonify, render_template, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
-from app.reports import export, rollup, schemas, service
+from app.reports import export, rollup, schemas, service, tracking_book
 from app.scheduler.runner import ROLLUP, register_tick_handler
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -149,3 +149,41 @@ class StepRows(MethodView):
         rows = service.step_rows(session=db.session, f=f, p=p)
         return answer(query["format"], f"cac-buoc_{_suffix(p)}", None, export.step_rows_table(rows),
                       f"Các bước xử lý từ {p.first:%d/%m/%Y} đến {p.last:%d/%m/%Y}")
+
+
+TRACKING_BOOK_DOC = {"responses": {"200": {"description": "Form 07 as JSON, XLSX (?format=xlsx) or a printable page "
+                                                         "(?format=html)", "content": {
+    "application/json": {"schema": {"$ref": "#/components/schemas/TrackingBookOut"}},
+    CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
+    "text/html; charset=utf-8": {"schema": {"type": "string"}},
+}}}}
+
+
+@blp.route("/tracking-book")
+class TrackingBook(MethodView):
+    @blp.arguments(schemas.TrackingBookQuery, location="query", unknown=ma.RAISE)
+    @blp.response(200, schemas.TrackingBookOut)
+    @blp.doc(**TRACKING_BOOK_DOC)
+    def get(self, query):
+        """Form 07 (Sổ theo dõi hồ sơ): one row per dossier received in the period, every column of the form.
+
+        Scoped as the other reports: ``agency`` (a code, with the agencies below it), ``unit``, ``procedure``;
+        a leader or clerk sees their agencies' dossiers only. Rules of columns 9–13: :mod:`app.reports.tracking_book`.
+        """
+        now, f = _context(query)
+        p = _period(query, now)
+        agency = tracking_book.heading_agency(session=db.session, agency=query.get("agency"),
+                                              officer=current_officer(), reads_all=f.scope is None)
+        book = tracking_book.book(session=db.session, f=f, p=p, now=now, agency=agency)
+        tz = _tz()
+        if query["format"] == "html":
+            html = render_template("tracking_book.html", b=book, rows=tracking_book.page_rows(book, tz),
+                                   columns=tracking_book.COLUMNS, date_columns=tracking_book.DATE_COLUMNS,
+                                   printed_at=tracking_book.local(now, tz))
+            return Response(html, mimetype="text/html", content_type="text/html; charset=utf-8")
+        if query["format"] == "xlsx":
+            headers = {"Content-Disposition": f'attachment; filename="{tracking_book.filename(p, "xlsx")}"',
+                       "X-Content-Type-Options": "nosniff"}
+            return Response(export.file_chunks(tracking_book.xlsx_file(book, tz=tz)), status=200,
+                            content_type=CONTENT_TYPES["xlsx"], headers=headers)
+        return book
