@@ -169,7 +169,7 @@ def request_supplement(*, session: Session, dossier_id: int, officer: Officer, c
     """Form 02: name what is missing and pause the dossier until the applicant supplements it."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
     missing = desk.missing_items(dossier, component_keys, items)
-    pauses.pause(session=session, dossier=dossier, officer=officer, kind="supplement", reason=reason,
+    pauses.pause(session=session, dossier=dossier, officer=officer, kind="supplementation", reason=reason,
                  policy=published.pause_policy(dossier), now=now)
     year = now.astimezone(calendar_for(session, dossier.agency_id, now).tz).year  # numbers run per local year
     return desk.create(session=session, dossier=dossier, officer=officer, components=missing, items=items,

@@ -2,7 +2,7 @@
 
 Why a row of its own: the request is a numbered paper handed to the applicant. It lists exactly what is
 missing (components of the procedure and free-text items), starts the dossier's pause (``dossier_pauses``,
-kind ``supplement``) and is answered by the supplement — the missing components uploaded — which resumes it.
+kind ``supplementation``) and is answered by the supplement — the missing components uploaded — which resumes it.
 Numbers run per agency and year (``12/2026``).
 """
 from __future__ import annotations

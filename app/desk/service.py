@@ -96,7 +96,7 @@ def check_answer(*, session: Session, dossier: Dossier, request: SupplementReque
     if missing:
         raise Unprocessable("Chưa nhận đủ phần bổ sung: " + "; ".join(c["name"] for c in missing) + ".",
                             code="supplement_incomplete",
-                            detail_en="Not supplemented yet: " + ", ".join(c["key"] for c in missing) + ".",
+                            detail_en="Not supplemented yet: " + "; ".join(f"{c['name']} ({c['key']})" for c in missing) + ".",
                             errors={"components": [c["key"] for c in missing]})
 
 

@@ -40,6 +40,8 @@ def test_a_request_pauses_the_dossier_and_the_supplement_resumes_it(docs, clock)
     assert asked["number"].endswith("/2026") and asked["components"] == [{"key": "ban_ve", "name": "Bản vẽ thiết kế"}]
     assert asked["items"] == ["Ký lại trang 2 của đơn"] and asked["requested_by"]["username"] == APPRAISER
     assert docs.dossier(dossier["id"])["status"] == "paused"
+    sheet = docs.client.get(f"/api/v1/dossiers/{dossier['id']}/control-sheet", headers=docs.h(CLERK)).get_json()
+    assert any("bổ sung hồ sơ (Mẫu 02)" in (row.get("note") or "") for row in sheet["rows"]), sheet["rows"]
     html = docs.client.get(f"/api/v1/dossiers/{dossier['id']}/supplement-requests/{asked['id']}?format=html",
                            headers=docs.h(CLERK)).text
     for text in ("Mẫu số 02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",

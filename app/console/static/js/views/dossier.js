@@ -1,7 +1,8 @@
-// A dossier: its documents, its diagram with finished, current and overdue steps, the control sheet, the receipt.
+// A dossier: its documents, the desk's forms (Mẫu 02, 04, 05), its diagram with finished, current and overdue steps, the control sheet, the receipt.
 import { api, apiAll, clockOffset } from '../api.js';
 import { tr } from '../i18n.js';
 import { diagram } from './designer.js';
+import { deskSection } from './desk.js';
 import { attachPoint, documentsSection } from './documents.js';
 import { dueCell, dueMark, openHtml, stepStatus } from './officer.js';
 import { h, input, loading, page, select, table, time } from '../ui.js';
@@ -35,7 +36,8 @@ export async function dossiersView() {
   ], items));
 }
 
-export async function dossierView(id) {
+/** `notice`: a message for the desk's section once the page is shown again (after form 02 was issued or answered). */
+export async function dossierView(id, notice = null) {
   const render = page();
   render(h('h1', tr('Hồ sơ', 'Dossier')), loading());
   const [d, sheet, offset] = await Promise.all([api(`dossiers/${id}`), api(`dossiers/${id}/control-sheet`).catch(() => null), clockOffset()]);
@@ -44,7 +46,10 @@ export async function dossierView(id) {
   const allSteps = [...(d.past_steps || []), ...(d.current_steps || [])];
   // started once the first calls are answered (a token refreshed for them serves this one too)
   const attach = attachPoint(d);
-  const documents = documentsSection(d, { stepId: attach.stepId, canUpload: attach.allowed, canDelete: attach.allowed });
+  const reload = async (message) => { if (render.live()) await dossierView(id, message); };
+  const desk = deskSection(d, { reload, notice });
+  const documents = documentsSection(d, { stepId: attach.stepId, canUpload: attach.allowed, canDelete: attach.allowed,
+    onChange: () => desk.refresh() });
   render(
     h('h1', `${tr('Hồ sơ', 'Dossier')} `, h('span', { id: 'dossier-code' }, d.code)),
     messages,
@@ -67,6 +72,8 @@ export async function dossierView(id) {
       ], d.current_steps || []))),
     h('h2', tr('Thành phần hồ sơ', 'Documents')),
     documents,
+    h('h2', tr('Phiếu của bộ phận một cửa', 'One-stop desk forms')),
+    desk,
     h('h2', tr('Sơ đồ', 'Diagram')),
     h('p.mf-legend', h('span.l-done', tr('■ đã xong', '■ done')), h('span.l-current', tr('■ đang xử lý', '■ current')), h('span.l-late', tr('▢ quá hạn', '▢ overdue'))),
     dia,
