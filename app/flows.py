@@ -68,6 +68,13 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
     return dossier, secret
 
 
+def refuse(*, session: Session, key: str, refusal_in: dict[str, Any], officer: Officer, now: datetime,
+           code_format: str | None = None) -> tuple[Dossier, str]:
+    """Refuse a dossier at the desk (form 03): recorded and closed at once; nothing is scheduled for it."""
+    return dossiers.refuse(session=session, key=key, refusal_in=refusal_in, officer=officer, now=now,
+                           code_format=code_format)
+
+
 def claim_step(*, session: Session, step_id: int, officer: Officer, now: datetime,
                if_match: int | None = None) -> Step:
     """An officer takes a ready step of their unit."""

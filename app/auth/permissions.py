@@ -126,6 +126,8 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "desk.SupplementRequestById": {"GET": CASE_READERS},
     "desk.SupplementAnswer": {"POST": STEP_ACTORS},
     "desk.DossierApology": {"GET": CASE_READERS},
+    "desk.ProcedureRefusals": {"POST": roles("clerk")},
+    "desk.DossierRefusal": {"GET": CASE_READERS},
     "desk.DossierStopNotice": {"GET": CASE_READERS},
     # officers' steps
     "tasks.Tasks": {"GET": CASE_READERS},

@@ -9,6 +9,8 @@ Rules:
 - **Unit scope.** An officer acts on (and opens) only steps of their own units; a leader's units include
   the units below them (``units.parent_id``: the leadership unit CB-SNV-XDCQ-LD leads CB-SNV-XDCQ).
   Another unit's step of a visible dossier answers 403.
+- **The desk.** A dossier received (or refused, form 03) at a unit (``dossiers.receiving_unit_id``) is read by
+  that unit's clerks whatever units its steps reach, so the desk follows what it received.
 - **Lane binding.** A step belongs to the unit its lane was bound to at publish time (``steps.unit_id``);
   a clerk receives dossiers only for procedures with a lane bound to their desk, or of an agency whose
   tree holds the desk (a commune's public-service centre receives the commune's procedures).
@@ -68,7 +70,8 @@ def unit_ids(*, session: Session, officer: Officer) -> set[int]:
 
 
 def can_read_dossier(*, session: Session, officer: Officer, dossier: Any) -> bool:
-    """Read-all roles; the dossier's agency in the officer's agencies; or a step of it in their units.
+    """Read-all roles; the dossier's agency in the officer's agencies; a step of it in their units; or it was
+    received (or refused) at one of their units (the desk).
 
     Asked by the guard and again by the view: answered once per request.
     """
@@ -78,6 +81,8 @@ def can_read_dossier(*, session: Session, officer: Officer, dossier: Any) -> boo
         if reads_all(officer) or dossier.agency_id in agency_ids(session=session, officer=officer):
             return True
         units = unit_ids(session=session, officer=officer)
+        if dossier.receiving_unit_id is not None and dossier.receiving_unit_id in units:
+            return True
         return bool(units) and session.scalar(
             select(Step.id).where(Step.dossier_id == dossier.id, Step.unit_id.in_(units)).limit(1)) is not None
 
@@ -127,7 +132,8 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
         if unit is not None:
             _check_agency_admin(session, officer, unit.agency_id, missing=NotFound())
     if "key" in view_args:
-        if endpoint in ("dossiers.ProcedureDossiers", "dossiers.ProcedureDossiersWithDocuments"):
+        if endpoint in ("dossiers.ProcedureDossiers", "dossiers.ProcedureDossiersWithDocuments",
+                        "desk.ProcedureRefusals"):
             _check_reception_desk(session, officer, view_args["key"])
         elif endpoint.startswith("definitions."):
             _check_designer(session, officer, view_args["key"], writes=method not in ("GET", "HEAD"),
@@ -163,7 +169,8 @@ def _check_dossier(session: Session, officer: Officer, dossier_id: int, *, write
     units = unit_ids(session=session, officer=officer)
     in_units = select(Step.id).where(Step.dossier_id == Dossier.id, Step.unit_id.in_(units)).exists()
     dossier = keep(session.scalar(select(Dossier).where(
-        Dossier.id == dossier_id, Dossier.agency_id.in_(agency_ids(session=session, officer=officer)) | in_units)))
+        Dossier.id == dossier_id, Dossier.agency_id.in_(agency_ids(session=session, officer=officer)) | in_units
+        | Dossier.receiving_unit_id.in_(units))))
     if dossier is None:
         raise _no_dossier(dossier_id)
     memo(f"scope.can_read_dossier:{officer.id}:{dossier.id}", lambda: True)

@@ -3,7 +3,7 @@ by the supplement; ``…/apology`` (form 04) and ``…/stop-notice`` (form 05) a
 :mod:`app.flows` (pause and resume) and :mod:`app.desk.service`."""
 from __future__ import annotations
 
-from flask import Response, render_template
+from flask import Response, current_app, render_template
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -15,7 +15,7 @@ from app.extensions import db
 from app.identity import current_officer
 
 blp = Blueprint("desk", __name__, url_prefix="/api/v1", template_folder="templates",
-                description="Bộ phận một cửa: phiếu yêu cầu bổ sung, xin lỗi, thông báo dừng (forms 02, 04, 05)")
+                description="Bộ phận một cửa: phiếu yêu cầu bổ sung, từ chối, xin lỗi, thông báo dừng (forms 02–05)")
 
 
 def _readable(dossier_id: int):
@@ -96,3 +96,25 @@ class DossierStopNotice(MethodView):
         """Form 05 (thông báo dừng xử lý hồ sơ) of a stopped dossier (404 for one that was not stopped)."""
         form = service.form_05(_readable(dossier_id))
         return _page("stop_notice.html", form) if query["format"] == "html" else form
+
+
+@blp.route("/procedures/<key>/refusals")
+class ProcedureRefusals(MethodView):
+    @blp.arguments(schemas.RefusalIn)
+    @blp.response(201, schemas.RefusalOut)
+    def post(self, body, key):
+        """Refuse a dossier at reception (form 03): recorded with a code and its reason, closed at once, no clock."""
+        dossier, secret = flows.refuse(session=db.session, key=key, refusal_in=body, officer=current_officer(),
+                                       now=utcnow(), code_format=current_app.config.get("DOSSIER_CODE_FORMAT"))
+        return service.form_03(dossier, secret)
+
+
+@blp.route("/dossiers/<int:dossier_id>/refusal")
+class DossierRefusal(MethodView):
+    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.response(200, schemas.RefusalOut)
+    @blp.doc(**_json_or_html("RefusalOut"))
+    def get(self, query, dossier_id):
+        """Form 03 (phiếu từ chối tiếp nhận giải quyết hồ sơ) of a refused dossier (404 for any other)."""
+        form = service.form_03(_readable(dossier_id))
+        return _page("refusal.html", form) if query["format"] == "html" else form

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
-from app.dossiers.schemas import OfficerRefOut
+from app.dossiers.schemas import ApplicantIn, DocumentIn, OfficerRefOut
 
 
 class SupplementRequestIn(StrictSchema):
@@ -71,3 +71,30 @@ class StopNoticeOut(ma.Schema):
     received_at = LocalDateTime()
     reason = ma.fields.String()
     issued_at = LocalDateTime()
+
+
+class RefusalIn(StrictSchema):
+    """A dossier the desk does not receive (form 03), with the reason the applicant is given."""
+
+    applicant = ma.fields.Nested(ApplicantIn, required=True)
+    documents = ma.fields.List(ma.fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=100),
+                               metadata={"description": "the papers brought (as a reception's checklist)"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "why it is refused (not within the agency's competence, not a valid request…)"})
+    channel = ma.fields.String(load_default="direct", validate=validate.OneOf(("online", "direct", "postal")))
+
+
+class RefusalOut(ma.Schema):
+    """Form 03: the refusal at reception."""
+
+    id = ma.fields.Integer()
+    code = ma.fields.String()
+    agency = ma.fields.String()
+    applicant = ma.fields.Dict()
+    procedure = ma.fields.String()
+    procedure_code = ma.fields.String(allow_none=True)
+    documents = ma.fields.List(ma.fields.Dict())
+    reason = ma.fields.String()
+    refused_at = LocalDateTime()
+    refused_by = ma.fields.String(allow_none=True)
+    lookup_secret = ma.fields.String(allow_none=True, metadata={"description": "shown once, when refused"})

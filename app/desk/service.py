@@ -143,3 +143,14 @@ def form_05(dossier: Dossier) -> dict[str, Any]:
     return {"code": dossier.code, "agency": dossier.agency.name, "applicant": dossier.applicant,
             "procedure": dossier.version.definition.name, "received_at": dossier.received_at,
             "reason": dossier.close_reason, "issued_at": dossier.closed_at}
+
+
+def form_03(dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
+    """Form 03 (phiếu từ chối tiếp nhận giải quyết hồ sơ), from a refused dossier (404 for any other)."""
+    if dossier.status != DossierStatus.REFUSED:
+        raise _never("phiếu từ chối tiếp nhận", "refusal (form 03)")
+    definition = dossier.version.definition
+    return {"id": dossier.id, "code": dossier.code, "agency": dossier.agency.name, "applicant": dossier.applicant,
+            "procedure": definition.name, "procedure_code": definition.code, "documents": dossier.documents,
+            "reason": dossier.close_reason, "refused_at": dossier.closed_at,
+            "refused_by": dossier.received_by.full_name if dossier.received_by else None, "lookup_secret": secret}

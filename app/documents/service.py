@@ -147,7 +147,8 @@ def reusable(*, session: Session, id_number: str, visible: tuple[set[int], set[i
     if visible is not None:
         agencies, units = visible
         stmt = stmt.where(Dossier.agency_id.in_(agencies)
-                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(units))))
+                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(units)))
+                          | Dossier.receiving_unit_id.in_(units))
     return list(session.scalars(stmt))
 
 

@@ -30,10 +30,13 @@ class DossierStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     STOPPED = "stopped"
     INCIDENT = "incident"
+    #: Refused at reception (form 03): recorded with its reason, never received, no clock ever ran.
+    REFUSED = "refused"
 
 
 STATUSES: tuple[str, ...] = tuple(DossierStatus)
-CLOSED_STATUSES: tuple[str, ...] = (DossierStatus.FINISHED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED)
+CLOSED_STATUSES: tuple[str, ...] = (DossierStatus.FINISHED, DossierStatus.WITHDRAWN, DossierStatus.STOPPED,
+                                    DossierStatus.REFUSED)
 RESULTS: tuple[str, ...] = ("early", "on_time", "late")
 
 
@@ -57,6 +60,8 @@ class Dossier(db.Model):
     channel: Mapped[str] = mapped_column(String(16), default="direct", server_default="direct")  # online|direct|postal
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+    #: The desk (unit) that received it — or refused it: its clerks read it whatever units its steps reach.
+    receiving_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     #: When time starts counting (the 15:00 rule).
     counting_from: Mapped[datetime] = mapped_column(UTCDateTime())
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -87,6 +92,7 @@ class Dossier(db.Model):
     version: Mapped[DefinitionVersion] = relationship(lazy="joined")
     agency: Mapped[Agency] = relationship(lazy="joined")
     received_by: Mapped[Officer | None] = relationship(foreign_keys=[received_by_id])
+    receiving_unit: Mapped[Unit | None] = relationship(foreign_keys=[receiving_unit_id])
     extended_by: Mapped[Officer | None] = relationship(foreign_keys=[extended_by_id])
     steps = relationship("Step", back_populates="dossier", order_by="Step.id", cascade="all, delete-orphan")
 

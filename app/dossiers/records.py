@@ -5,8 +5,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.dossiers.models import Dossier, Step, StepStatus
+from app.dossiers.models import Dossier, DossierStatus, Step, StepStatus
 from app.dossiers.service import open_steps, steps_of
+from app.errors import NotFound
 from app.org.models import Officer
 
 
@@ -55,12 +56,18 @@ def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[s
 def receipt(*, session: Session, dossier: Dossier, secret: str | None = None) -> dict[str, Any]:
     """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả); the lookup secret only when just created.
 
-    With the dossier's open steps, so the reception desk knows where it went without another call.
+    With the dossier's open steps, so the reception desk knows where it went without another call. A dossier
+    refused at reception was never received: it has form 03 instead (404 here).
     """
+    if dossier.status == DossierStatus.REFUSED:
+        raise NotFound("Hồ sơ bị từ chối tiếp nhận: không có giấy tiếp nhận (xem phiếu từ chối, Mẫu 03).",
+                       code="no_such_event", detail_en="The dossier was refused at reception: it has form 03, not 01.")
     definition = dossier.version.definition
     return {"id": dossier.id, "code": dossier.code, "procedure_key": dossier.procedure_key,
             "procedure_name": definition.name, "procedure_code": definition.code, "agency": dossier.agency.name,
             "applicant": dossier.applicant, "documents": dossier.documents, "received_at": dossier.received_at,
-            "received_by": _who(dossier.received_by), "counting_from": dossier.counting_from,
+            "received_by": _who(dossier.received_by),
+            "receiving_unit": dossier.receiving_unit.name if dossier.receiving_unit else None,
+            "counting_from": dossier.counting_from,
             "appointment_at": dossier.due_at, "lookup_secret": secret,
             "current_steps": open_steps(session, dossier.id)}

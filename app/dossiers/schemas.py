@@ -139,6 +139,8 @@ class DossierOut(DossierSummaryOut):
     procedure_name = ma.fields.Function(lambda d: d.version.definition.name)
     data = ma.fields.Dict()
     documents = ma.fields.List(ma.fields.Dict())
+    receiving_unit = ma.fields.Nested(RefOut, allow_none=True, metadata={
+        "description": "the desk that received it (its clerks follow it); the deciding agency is `agency`"})
     closed_at = LocalDateTime(allow_none=True)
     close_reason = ma.fields.String(allow_none=True)
     extension = ma.fields.Function(lambda d: None if d.extended_at is None else {
@@ -162,6 +164,7 @@ class ReceiptOut(ma.Schema):
     documents = ma.fields.List(ma.fields.Dict())
     received_at = LocalDateTime()
     received_by = ma.fields.String(allow_none=True)
+    receiving_unit = ma.fields.String(allow_none=True, metadata={"description": "the receiving desk"})
     counting_from = LocalDateTime()
     appointment_at = LocalDateTime(allow_none=True)
     lookup_secret = ma.fields.String(allow_none=True, metadata={"description": "shown once, at reception"})

@@ -63,7 +63,8 @@ def list_dossiers(*, session: Session, now: datetime, visible: tuple[set[int], s
     if visible is not None:
         agencies, units = visible
         stmt = stmt.where(Dossier.agency_id.in_(agencies)
-                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(units))))
+                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(units)))
+                          | Dossier.receiving_unit_id.in_(units))
     if procedure:
         stmt = stmt.where(Dossier.procedure_key == procedure)
     if agency_id is not None:
@@ -244,10 +245,12 @@ def reception_version(*, session: Session, key: str) -> DefinitionVersion:
     return version
 
 
-def checklist(version: DefinitionVersion, entries: list[dict[str, Any]], attached: Iterable[str] = ()) -> list[dict[str, Any]]:
+def checklist(version: DefinitionVersion, entries: list[dict[str, Any]], attached: Iterable[str] = (),
+              check_required: bool = True) -> list[dict[str, Any]]:
     """The reception checklist as the receipt lists it: each paper named (a component's name filled in), the
-    components ``attached`` as files added; or a 422 naming a component the procedure lacks or a required one
-    neither handed in nor attached."""
+    components ``attached`` as files added; or a 422 naming a component the procedure lacks or (unless
+    ``check_required`` is false: a refusal lists what was brought, however short) a required one neither handed
+    in nor attached."""
     declared = {c["key"]: c for c in version.components or []}
     lines = []
     for index, entry in enumerate(entries):
@@ -272,12 +275,21 @@ def checklist(version: DefinitionVersion, entries: list[dict[str, Any]], attache
             lines.append({"component": key, "name": component["name"], "copy_kind": component["copy_kind"],
                           "copies": component["copies"]})
     missing = missing_at_reception(declared.values(), [line.get("component") for line in lines])
-    if missing:
+    if missing and check_required:
         names = "; ".join(c["name"] for c in missing)
         raise Unprocessable(f"Hồ sơ thiếu thành phần bắt buộc: {names}.", code="component_missing",
                             detail_en=f"Required components are missing: {', '.join(c['key'] for c in missing)}.",
                             errors={"documents": [c["key"] for c in missing]})
     return lines
+
+
+def desk_unit(version: DefinitionVersion, officer: Officer | None) -> int | None:
+    """The unit a clerk receives at: one of theirs bound to a lane of the version (the desk's lane), else their
+    first unit; None for an officer without units (an integration's key)."""
+    if officer is None or not officer.units:
+        return None
+    bound = set(lane_units(version).values())
+    return next((unit.id for unit in officer.units if unit.id in bound), officer.units[0].id)
 
 
 def check_reception(version: DefinitionVersion, dossier_in: dict[str, Any], attached: Iterable[str] = ()) -> list[dict[str, Any]]:
@@ -316,7 +328,8 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
                       agency_id=agency.id, applicant=applicant, data=data,
                       documents=papers, channel=dossier_in.get("channel", "direct"),
                       status="received", received_at=now,
-                      received_by_id=officer.id if officer else None, counting_from=counting_from, due_at=due,
+                      received_by_id=officer.id if officer else None, receiving_unit_id=desk_unit(version, officer),
+                      counting_from=counting_from, due_at=due,
                       lookup_secret_hash=hash_secret(secret), lock_version=1)
     session.add(dossier)
     session.flush()
@@ -325,6 +338,35 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
                  after={"code": code, "status": "received", "due_at": due.isoformat() if due else None}, now=now)
     life.on_dossier_started(session=session, dossier=dossier, now=now)
     _run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
+    return dossier, secret
+
+
+def refuse(*, session: Session, key: str, refusal_in: dict[str, Any], officer: Officer, now: datetime,
+           code_format: str | None = None) -> tuple[Dossier, str]:
+    """Refuse a dossier at reception (form 03): recorded with its code, applicant, papers and reason, closed at
+    once; never received, so no engine, no steps, no clock and no due work. Returns it and its lookup secret."""
+    version = reception_version(session=session, key=key)
+    agency = version.definition.agency
+    if agency is None:
+        raise Conflict("Thủ tục chưa gắn cơ quan tiếp nhận.", code="procedure_without_agency",
+                       detail_en="The procedure has no receiving agency.")
+    papers = checklist(version, list(refusal_in.get("documents") or []), check_required=False)
+    cal = calendar_for(session, agency.id, now)
+    day = now.astimezone(cal.tz).date()
+    code = format_code(code_format, agency_code=agency.code, day=day,
+                       seq=next_sequence(session=session, agency_id=agency.id, day=day))
+    secret = secrets.token_urlsafe(12)
+    dossier = Dossier(code=code, definition_version_id=version.id, version=version, procedure_key=key,
+                      agency_id=agency.id, applicant=refusal_in["applicant"], data={}, documents=papers,
+                      channel=refusal_in.get("channel", "direct"), status=DossierStatus.REFUSED, received_at=now,
+                      received_by_id=officer.id, receiving_unit_id=desk_unit(version, officer), counting_from=now,
+                      due_at=None, closed_at=now,
+                      close_reason=refusal_in["reason"], lookup_secret_hash=hash_secret(secret), lock_version=1)
+    session.add(dossier)
+    session.flush()
+    audit.record(session=session, actor=officer, action="dossier.refuse", object_type="dossier", object_id=dossier.id,
+                 summary=f"Từ chối tiếp nhận hồ sơ {code} ({key}): {refusal_in['reason']}",
+                 after={"code": code, "status": DossierStatus.REFUSED}, now=now)
     return dossier, secret
 
 

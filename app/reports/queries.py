@@ -61,7 +61,8 @@ def restrict_dossiers(stmt: Select, f: Filters) -> Select:
         stmt = stmt.where(Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id == f.unit_id)))
     if f.scope is not None:
         stmt = stmt.where(Dossier.agency_id.in_(f.scope.agencies)
-                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(f.scope.units))))
+                          | Dossier.id.in_(select(Step.dossier_id).where(Step.unit_id.in_(f.scope.units)))
+                          | Dossier.receiving_unit_id.in_(f.scope.units))
     return stmt
 
 
@@ -106,7 +107,11 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
                     group: str | None) -> Select:
     """Form II.06a figures counted on dossiers, one row per ``group`` (``procedure`` or none)."""
     ended = _dossier_end()
-    received = (Dossier.received_at >= start) & (Dossier.received_at < end)
+    in_period = (Dossier.received_at >= start) & (Dossier.received_at < end)
+    # a dossier refused at reception (form 03) was never received: counted apart, in no other figure (it is
+    # closed the moment it is recorded, so it is never carried over nor in progress)
+    refused = Dossier.status == DossierStatus.REFUSED
+    received = in_period & ~refused
     open_at_end = (Dossier.received_at < end) & (ended.is_(None) | (ended >= end))
     paused = _paused_at(as_of)
     # a paused dossier's clock is stopped: neither within nor past its deadline, but "paused"
@@ -120,6 +125,7 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
                   ended=ended, start=start, resolved=resolved, result=Dossier.result, open_at_end=open_at_end,
                   overdue=overdue, paused=paused, withdrawn=(Dossier.status == DossierStatus.WITHDRAWN) & closed_in,
                   stopped=(Dossier.status == DossierStatus.STOPPED) & closed_in),
+        _count(in_period & refused).label("refused"),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
     stmt = restrict_dossiers(stmt, f)
     if group == "procedure":

@@ -30,6 +30,8 @@ EARLIEST_YEAR = 2000
 COUNTS = ("received", "received_online", "received_direct_or_postal", "carried_over", "resolved",
           "resolved_early", "resolved_on_time", "resolved_late", "in_progress", "in_progress_within_deadline",
           "in_progress_overdue", "paused", "withdrawn", "stopped")
+#: Counted on dossiers only: refused at reception (form 03) — no step ever ran for them.
+DOSSIER_COUNTS = (*COUNTS, "refused")
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,7 @@ def _figures(row: Any, *, per_step: bool = False) -> dict[str, Any]:
     m = row._mapping if hasattr(row, "_mapping") else row
     resolved = m["resolved"]
     judged = m["resolved_early"] + m["resolved_on_time"] + m["resolved_late"]
-    return {
+    figures = {
         "received": {"total": m["received"], "online": m["received_online"],
                      "direct_or_postal": m["received_direct_or_postal"], "carried_over": m["carried_over"]},
         "resolved": {"total": resolved, "early": m["resolved_early"], "on_time": m["resolved_on_time"],
@@ -183,6 +185,9 @@ def _figures(row: Any, *, per_step: bool = False) -> dict[str, Any]:
         "paused": m["paused"], "withdrawn": m["withdrawn"], "stopped": m["stopped"],
         "on_time_rate": rate(m["resolved_early"] + m["resolved_on_time"], judged if per_step else resolved),
     }
+    if not per_step:  # refused at reception (form 03): a dossier's figure, no step ever ran
+        figures["refused"] = m.get("refused", 0)
+    return figures
 
 
 def _month_starts(p: Period) -> Iterator[tuple[str, datetime, datetime]]:
@@ -214,7 +219,7 @@ def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, no
         names = _procedure_labels(session, [r.key for r in found])
         rows = [{"key": r.key, "label": names.get(r.key, r.key), **_figures(r)} for r in found]
         # every dossier is in exactly one procedure's row: the total is their sum (no second pass over dossiers)
-        total_row = {name: sum(r._mapping[name] for r in found) for name in COUNTS}
+        total_row = {name: sum(r._mapping[name] for r in found) for name in DOSSIER_COUNTS}
     elif group_by in ("unit", "officer"):
         found = step_counts(session=session, f=f, p=p, group_by=group_by)
         labels = (_unit_labels if group_by == "unit" else _officer_labels)(session, [r["key"] for r in found])

@@ -76,7 +76,7 @@ STATUS_NOTES = {
     DossierStatus.INCIDENT: "Đang giải quyết (sự cố khi xử lý, chờ khắc phục)",
     DossierStatus.WITHDRAWN: "Đã rút",
     DossierStatus.STOPPED: "Dừng xử lý",
-    "refused": "Từ chối tiếp nhận",
+    DossierStatus.REFUSED: "Từ chối tiếp nhận",
     "transferred": "Đã chuyển cơ quan khác giải quyết",
 }
 PAUSE_NOTES = {"supplementation": "Tạm dừng chờ bổ sung", "verification": "Tạm dừng chờ xác minh"}
@@ -141,7 +141,7 @@ def _hand_overs(steps: list[Any], finished: bool) -> tuple[datetime | None, date
 def _note(d: Any, now: datetime, tz: ZoneInfo) -> str:
     if d.status == DossierStatus.FINISHED:
         return LATE_NOTE if d.result == "late" else ""
-    if d.status in (DossierStatus.WITHDRAWN, DossierStatus.STOPPED):
+    if d.status in (DossierStatus.WITHDRAWN, DossierStatus.STOPPED, DossierStatus.REFUSED):
         return STATUS_NOTES[d.status] + (f": {d.close_reason}" if d.close_reason else "")
     paused = d.status == DossierStatus.PAUSED
     if paused:

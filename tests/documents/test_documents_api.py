@@ -86,6 +86,8 @@ def test_a_reception_missing_a_required_component_is_a_422_naming_it(docs, app):
         ("Đơn đề nghị cấp giấy phép", "ban_chinh", 1), ("Bản vẽ thiết kế", "ban_sao", 2), ("Ảnh chân dung", "ban_chinh", 1)]
     html = docs.client.get(f"/api/v1/dossiers/{receipt['id']}/receipt?format=html", headers=docs.h(CLERK)).text
     assert "Bản vẽ thiết kế" in html
+    desk = docs.dossier(receipt["id"])["receiving_unit"]  # the desk and the deciding agency, two facts
+    assert desk["code"] == "NA-HN-TTPVHCC-MC" and receipt["receiving_unit"] == desk["name"]
 
 
 def test_a_reception_with_its_files_and_a_refused_file_means_no_dossier(docs, app):

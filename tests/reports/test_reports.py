@@ -26,19 +26,21 @@ from tests.reports.history import CB, NA
 
 
 def fig(received, online, direct, carried, resolved, early, on_time, late, progress, within, overdue, paused,
-        withdrawn, rate, stopped=0) -> dict:
-    return {"received": {"total": received, "online": online, "direct_or_postal": direct, "carried_over": carried},
-            "resolved": {"total": resolved, "early": early, "on_time": on_time, "late": late},
-            "in_progress": {"total": progress, "within_deadline": within, "overdue": overdue},
-            "paused": paused, "withdrawn": withdrawn, "stopped": stopped, "on_time_rate": rate}
+        withdrawn, rate, stopped=0, refused=None) -> dict:
+    """Figures of a row; ``refused`` (dossiers refused at reception) only where dossiers are counted."""
+    found = {"received": {"total": received, "online": online, "direct_or_postal": direct, "carried_over": carried},
+             "resolved": {"total": resolved, "early": early, "on_time": on_time, "late": late},
+             "in_progress": {"total": progress, "within_deadline": within, "overdue": overdue},
+             "paused": paused, "withdrawn": withdrawn, "stopped": stopped, "on_time_rate": rate}
+    return found if refused is None else {**found, "refused": refused}
 
 
 #: Dossiers in the period: received D4 D5 D6 D7 D8 D9 D10 D11 (online D8, D10); carried over D1, D2;
 #: resolved D1 late, D4 early, D5 on time, D6 late; open at the end D2, D9 (overdue), D8, D10 (within),
 #: D11 (paused); withdrawn D7.
-TOTAL = fig(8, 2, 6, 2, 4, 1, 1, 2, 5, 2, 2, 1, 1, 0.5)
-CB_ROW = fig(7, 1, 6, 2, 4, 1, 1, 2, 4, 1, 2, 1, 1, 0.5)
-NA_ROW = fig(1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, None)
+TOTAL = fig(8, 2, 6, 2, 4, 1, 1, 2, 5, 2, 2, 1, 1, 0.5, refused=0)
+CB_ROW = fig(7, 1, 6, 2, 4, 1, 1, 2, 4, 1, 2, 1, 1, 0.5, refused=0)
+NA_ROW = fig(1, 1, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, None, refused=0)
 
 #: Passages (steps) through each unit in the period; the rate leaves out step 7 (time not counted).
 UNITS = {
@@ -103,9 +105,9 @@ def test_summary_every_grouping(history, auditor, client):
 
     # by month over February and March: everything of March counts, nothing is carried into March
     body = get(client, auditor, "summary", group_by="month", **{"from": "2026-02-01"}).get_json()
-    march = fig(11, 2, 9, 0, 5, 2, 1, 2, 5, 2, 2, 1, 1, 0.6)  # + D1 D2 D3 received; D3 resolved early
+    march = fig(11, 2, 9, 0, 5, 2, 1, 2, 5, 2, 2, 1, 1, 0.6, refused=0)  # + D1 D2 D3 received; D3 resolved early
     assert [(r["key"], strip(r)) for r in body["rows"]] == [
-        ("2026-02", fig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None)), ("2026-03", march)]
+        ("2026-02", fig(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, None, refused=0)), ("2026-03", march)]
     assert body["total"] == march
 
 
@@ -115,7 +117,7 @@ def test_filters_and_leader_scope(history, auditor, client):
     assert get(client, auditor, "summary", agency="CB-SNV").get_json()["total"] == CB_ROW
     # dossiers with a step at the unit: D1 D2 D4 D5 D6 D9 (step 3)
     assert get(client, auditor, "summary", unit="CB-SNV-VP").get_json()["total"] == fig(
-        4, 0, 4, 2, 4, 1, 1, 2, 2, 0, 2, 0, 0, 0.5)
+        4, 0, 4, 2, 4, 1, 1, 2, 2, 0, 2, 0, 0, 0.5, refused=0)
     rows = get(client, auditor, "summary", group_by="unit", unit="CB-SNV-VP").get_json()["rows"]
     assert [(r["key"], strip(r)) for r in rows] == [("CB-SNV-VP", UNITS["CB-SNV-VP"])]
 
