@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 from apispec import BasePlugin
-from flask import current_app, request
+from flask import Response, current_app, render_template, request
 from flask_smorest import Api
 from marshmallow import validate
 from werkzeug.routing import IntegerConverter
@@ -209,3 +209,15 @@ def if_match() -> int | None:
 def etag(row) -> dict[str, str]:
     """The ``ETag`` header of a row with a ``lock_version`` (a dossier): what ``If-Match`` sends back."""
     return {"ETag": f'"{row.lock_version}"'}
+
+
+def json_or_html_doc(schema_name: str) -> dict:
+    """``?format=html`` answers the printable form: document it beside the JSON body (``@blp.doc(**…)``)."""
+    return {"responses": {"200": {"description": "OK", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
+        "text/html; charset=utf-8": {"schema": {"type": "string"}}}}}}
+
+
+def printable(template: str, **context) -> Response:
+    """A printable form (a Jinja page of the forms' ``_base.html``), UTF-8."""
+    return Response(render_template(template, **context), mimetype="text/html", content_type="text/html; charset=utf-8")

@@ -50,19 +50,20 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
     stored before the dossier exists, counts as handed in for the required-components check, and is
     recorded with the dossier in the same transaction, so a refused file means no dossier at all.
     """
-    version = dossiers.reception_version(session=session, key=key)
     files = list(files)
+    if not files:  # the common reception: nothing to store first
+        return dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
+                              life=deadlines, code_format=code_format)
+    version = dossiers.reception_version(session=session, key=key)
     # what would refuse the reception is said before any file is stored
     dossiers.check_reception(version, dossier_in, attached=[component for component, _ in files])
-    agency_id = version.definition.agency_id
-    prepared = []
-    for component, upload in files:
-        declared = documents.component_of_version(version, component)
-        prepared.append((component, documents.prepare(
-            session=session, storage=storage, declared=declared, source=upload.stream, filename=upload.filename,
-            agency_id=agency_id, now=now, staging_dir=staging_dir)))
+    prepared = [(component, documents.prepare(
+        session=session, storage=storage, declared=documents.component_of_version(version, component),
+        source=upload.stream, filename=upload.filename, agency_id=version.definition.agency_id, now=now,
+        staging_dir=staging_dir)) for component, upload in files]
     dossier, secret = dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
-                                     life=deadlines, code_format=code_format, attached=[c for c, _ in prepared])
+                                     life=deadlines, code_format=code_format, attached=[c for c, _ in prepared],
+                                     version=version)
     for component, file in prepared:
         documents.record(session, dossier=dossier, component=component, prepared=file, officer=officer, now=now)
     return dossier, secret

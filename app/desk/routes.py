@@ -3,12 +3,12 @@ by the supplement; ``…/apology`` (form 04) and ``…/stop-notice`` (form 05) a
 :mod:`app.flows` (pause and resume) and :mod:`app.desk.service`."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app import flows
-from app.api import if_match
+from app.api import if_match, json_or_html_doc, printable
 from app.clock import utcnow
 from app.desk import schemas, service
 from app.extensions import db
@@ -20,16 +20,6 @@ blp = Blueprint("desk", __name__, url_prefix="/api/v1", template_folder="templat
 
 def _readable(dossier_id: int):
     return flows.readable_dossier(session=db.session, dossier_id=dossier_id, officer=current_officer())
-
-
-def _json_or_html(schema_name: str) -> dict:
-    return {"responses": {"200": {"description": "OK", "content": {
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
-        "text/html; charset=utf-8": {"schema": {"type": "string"}}}}}}
-
-
-def _page(template: str, form: dict) -> Response:
-    return Response(render_template(template, f=form), mimetype="text/html", content_type="text/html; charset=utf-8")
 
 
 @blp.route("/dossiers/<int:dossier_id>/supplement-requests")
@@ -53,13 +43,13 @@ class SupplementRequests(MethodView):
 class SupplementRequestById(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.SupplementRequestOut)
-    @blp.doc(**_json_or_html("SupplementRequestOut"))
+    @blp.doc(**json_or_html_doc("SupplementRequestOut"))
     def get(self, query, dossier_id, request_id):
         """One request; ``?format=html`` prints form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
         dossier = _readable(dossier_id)
         request = service.get(session=db.session, dossier_id=dossier_id, request_id=request_id)
         if query["format"] == "html":
-            return _page("supplement_request.html", service.form_02(request, dossier))
+            return printable("supplement_request.html", f=service.form_02(request, dossier))
         return request
 
 
@@ -80,22 +70,22 @@ class SupplementAnswer(MethodView):
 class DossierApology(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.ApologyOut)
-    @blp.doc(**_json_or_html("ApologyOut"))
+    @blp.doc(**json_or_html_doc("ApologyOut"))
     def get(self, query, dossier_id):
         """Form 04 (phiếu xin lỗi và hẹn lại ngày trả kết quả) of the dossier's extension (404 if never extended)."""
         form = service.form_04(_readable(dossier_id))
-        return _page("apology.html", form) if query["format"] == "html" else form
+        return printable("apology.html", f=form) if query["format"] == "html" else form
 
 
 @blp.route("/dossiers/<int:dossier_id>/stop-notice")
 class DossierStopNotice(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.StopNoticeOut)
-    @blp.doc(**_json_or_html("StopNoticeOut"))
+    @blp.doc(**json_or_html_doc("StopNoticeOut"))
     def get(self, query, dossier_id):
         """Form 05 (thông báo dừng xử lý hồ sơ) of a stopped dossier (404 for one that was not stopped)."""
         form = service.form_05(_readable(dossier_id))
-        return _page("stop_notice.html", form) if query["format"] == "html" else form
+        return printable("stop_notice.html", f=form) if query["format"] == "html" else form
 
 
 @blp.route("/procedures/<key>/refusals")
@@ -113,8 +103,8 @@ class ProcedureRefusals(MethodView):
 class DossierRefusal(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.RefusalOut)
-    @blp.doc(**_json_or_html("RefusalOut"))
+    @blp.doc(**json_or_html_doc("RefusalOut"))
     def get(self, query, dossier_id):
         """Form 03 (phiếu từ chối tiếp nhận giải quyết hồ sơ) of a refused dossier (404 for any other)."""
         form = service.form_03(_readable(dossier_id))
-        return _page("refusal.html", form) if query["format"] == "html" else form
+        return printable("refusal.html", f=form) if query["format"] == "html" else form

@@ -5,13 +5,13 @@ import json
 from pathlib import Path
 
 import marshmallow as ma
-from flask import Response, current_app, render_template, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import flows
-from app.api import etag, if_match, page_of
+from app.api import etag, if_match, json_or_html_doc, page_of, printable
 from app.clock import utcnow
 from app.documents import service as documents
 from app.dossiers import records, schemas, service
@@ -23,13 +23,6 @@ from app.tasks import service as tasks
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1", description="Hồ sơ (dossiers)",
                 template_folder="templates")
 
-
-
-def _json_or_html(schema_name: str) -> dict:
-    """``?format=html`` answers the printable form: document it beside the JSON body."""
-    return {"responses": {"200": {"description": "OK", "content": {
-        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
-        "text/html; charset=utf-8": {"schema": {"type": "string"}}}}}}
 
 
 @blp.app_template_filter("local_time")
@@ -48,10 +41,6 @@ def dossier_shown(dossier):
     """A dossier answer (``DossierOut``): its deadline and its steps' shown with the request's now, its ETag."""
     flows.shown(session=db.session, now=utcnow(), dossiers=[dossier], with_steps=True)
     return dossier, 200, etag(dossier)
-
-
-def _html(template: str, **context) -> Response:
-    return Response(render_template(template, **context), mimetype="text/html", content_type="text/html; charset=utf-8")
 
 
 @blp.route("/procedures/<key>/dossiers")
@@ -146,14 +135,14 @@ class DossierById(MethodView):
 class DossierReceipt(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.ReceiptOut)
-    @blp.doc(**_json_or_html("ReceiptOut"))
+    @blp.doc(**json_or_html_doc("ReceiptOut"))
     def get(self, query, dossier_id):
         """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON or printable HTML (``?format=html``)."""
         dossier = _readable(dossier_id)
         receipt = records.receipt(session=db.session, dossier=dossier)
         flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
         if query["format"] == "html":
-            return _html("receipt.html", r=receipt)
+            return printable("receipt.html", r=receipt)
         return receipt
 
 
@@ -161,12 +150,12 @@ class DossierReceipt(MethodView):
 class DossierControlSheet(MethodView):
     @blp.arguments(schemas.FormatQuery, location="query")
     @blp.response(200, schemas.ControlSheetOut)
-    @blp.doc(**_json_or_html("ControlSheetOut"))
+    @blp.doc(**json_or_html_doc("ControlSheetOut"))
     def get(self, query, dossier_id):
         """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over."""
         sheet = flows.control_sheet(session=db.session, dossier=_readable(dossier_id))
         if query["format"] == "html":
-            return _html("control_sheet.html", s=sheet)
+            return printable("control_sheet.html", s=sheet)
         return sheet
 
 

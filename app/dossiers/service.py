@@ -303,12 +303,14 @@ def check_reception(version: DefinitionVersion, dossier_in: dict[str, Any], atta
 
 
 def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Officer | None, now: datetime,
-          life: Lifecycle, code_format: str | None = None, attached: Iterable[str] = ()) -> tuple[Dossier, str]:
+          life: Lifecycle, code_format: str | None = None, attached: Iterable[str] = (),
+          version: DefinitionVersion | None = None) -> tuple[Dossier, str]:
     """Receive a dossier under the published version of ``key``; returns it and its lookup secret (shown once).
 
-    ``attached``: the components whose files come with the reception (they count as handed in).
+    ``attached``: the components whose files come with the reception (they count as handed in); ``version``:
+    the reception version when the caller looked it up already (:func:`reception_version`).
     """
-    version = reception_version(session=session, key=key)
+    version = version or reception_version(session=session, key=key)
     papers = check_reception(version, dossier_in, attached)
     agency = version.definition.agency
     if agency is None:

@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
-from flask import Response, current_app, jsonify, render_template, stream_with_context
+from flask import Response, current_app, jsonify, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from app.api import printable
 from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
@@ -177,10 +178,9 @@ class TrackingBook(MethodView):
         book = tracking_book.book(session=db.session, f=f, p=p, now=now, agency=agency)
         tz = _tz()
         if query["format"] == "html":
-            html = render_template("tracking_book.html", b=book, rows=tracking_book.page_rows(book, tz),
-                                   columns=tracking_book.COLUMNS, date_columns=tracking_book.DATE_COLUMNS,
-                                   printed_at=tracking_book.local(now, tz))
-            return Response(html, mimetype="text/html", content_type="text/html; charset=utf-8")
+            return printable("tracking_book.html", b=book, rows=tracking_book.page_rows(book, tz),
+                             columns=tracking_book.COLUMNS, date_columns=tracking_book.DATE_COLUMNS,
+                             printed_at=tracking_book.local(now, tz))
         if query["format"] == "xlsx":
             headers = {"Content-Disposition": f'attachment; filename="{tracking_book.filename(p, "xlsx")}"',
                        "X-Content-Type-Options": "nosniff"}

@@ -7,53 +7,29 @@ Tests run in file order and share the server's state (the module's ``server.stat
 """
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 
 import pytest
-import requests
 
-from tests.console.conftest import ADMIN_PASSWORD
-from tests.console.test_console_e2e import TIMEOUT, find, go, login, set_input, shot, token, wait, wait_text
-from tests.documents.driver import BPMN, CHAIR, COMPONENTS, KEY, LANES, png
+from tests.console.permit import api, publish_permit
+from tests.console.test_console_e2e import TIMEOUT, find, go, login, set_input, shot, wait, wait_text
+from tests.documents.driver import CHAIR, KEY, png
 from tests.dossiers.flow import APPLICANT, CLERK
 
 pytestmark = pytest.mark.slow
 
 
-def _api(server, method, path, username=None, password=None, expect=(200, 201), **kwargs):
-    headers = {"Authorization": f"Bearer {token(server, username, password)}"} if username else {}
-    r = requests.request(method, f"{server.url}/api/v1/{path}", headers=headers, timeout=TIMEOUT, **kwargs)
-    assert r.status_code in expect, (r.status_code, r.text)
-    return r.json() if r.content else None
-
-
-def _admin(server, method, path, **kwargs):
-    return _api(server, method, path, "admin", ADMIN_PASSWORD, **kwargs)
-
-
 @pytest.fixture(scope="module", autouse=True)
 def published(server):
-    """The hand-drawn permit with its components, published once on this module's server (reused if it is)."""
-    if any(p["key"] == KEY for p in _admin(server, "GET", "procedures?page_size=100")):
-        return
-    agency_id = next(a["id"] for a in _admin(server, "GET", "agencies?page_size=100") if a["code"] == "NA-HN")
-    version = _admin(server, "POST", f"process-definitions?agency_id={agency_id}",
-                     files={"file": (BPMN.name, BPMN.read_bytes(), "application/xml")},
-                     data={"components": json.dumps(COMPONENTS, ensure_ascii=False)})
-    assert version["publishable"], version["errors"]
-    n = version["version"]
-    _admin(server, "POST", f"process-definitions/{KEY}/versions/{n}/submit")
-    _admin(server, "POST", f"process-definitions/{KEY}/versions/{n}/publish", expect=(200, 409),
-           json={"decision_number": "12/QĐ-UBND", "decision_date": "2026-03-01", "lane_bindings": LANES})
+    publish_permit(server)
 
 
 def _receive(server) -> dict:
     """A dossier received at the desk over the API, the desk's own step done: it is at the appraiser's division."""
-    receipt = _api(server, "POST", f"procedures/{KEY}/dossiers", CLERK,
+    receipt = api(server, "POST", f"procedures/{KEY}/dossiers", CLERK,
                    json={"applicant": APPLICANT, "documents": [{"component": "don_de_nghi"}]})
     step = next(s for s in receipt["current_steps"] if s["spec_id"] == "Tiep_nhan")
-    _api(server, "POST", f"tasks/{step['id']}/complete", CLERK, json={"data": {}})
+    api(server, "POST", f"tasks/{step['id']}/complete", CLERK, json={"data": {}})
     return receipt
 
 
@@ -76,7 +52,7 @@ def test_clerk_asks_for_the_drawing_takes_the_supplement_and_prints_form_02(serv
     dossier = _receive(server)
     dossier_id = dossier["id"]
     server.state["dossier_id"] = dossier_id
-    assert _api(server, "GET", f"dossiers/{dossier_id}", CLERK)["status"] == "processing"
+    assert api(server, "GET", f"dossiers/{dossier_id}", CLERK)["status"] == "processing"
 
     login(browser, server, CLERK)
     go(browser, server, f"#/dossiers/{dossier_id}")
@@ -96,7 +72,7 @@ def test_clerk_asks_for_the_drawing_takes_the_supplement_and_prints_form_02(serv
 
     # the page comes back paused, with the request's number
     wait_text(browser, "#dossier-status", "paused")
-    asked = _api(server, "GET", f"dossiers/{dossier_id}/supplement-requests", CLERK)
+    asked = api(server, "GET", f"dossiers/{dossier_id}/supplement-requests", CLERK)
     assert len(asked) == 1 and asked[0]["items"] == ["Ký lại trang 2 của đơn"]
     request_id, number = asked[0]["id"], asked[0]["number"]
     assert number.endswith("/2026")
@@ -146,9 +122,9 @@ def test_clerk_asks_for_the_drawing_takes_the_supplement_and_prints_form_02(serv
     shot(browser, "desk-03-supplement-answered")
     browser.save_screenshot("/tmp/console_desk.png")
     browser.set_window_size(size["width"], size["height"])
-    answered = _api(server, "GET", f"dossiers/{dossier_id}/supplement-requests/{request_id}", CLERK)
+    answered = api(server, "GET", f"dossiers/{dossier_id}/supplement-requests/{request_id}", CLERK)
     assert answered["answered_by"]["username"] == CLERK and answered["answer_note"] == "Đã nhận bản vẽ"
-    assert _api(server, "GET", f"dossiers/{dossier_id}", CLERK)["status"] == "processing"
+    assert api(server, "GET", f"dossiers/{dossier_id}", CLERK)["status"] == "processing"
 
 
 def test_forms_04_and_05_print_after_an_extension_and_a_stop(server, browser):
@@ -158,15 +134,15 @@ def test_forms_04_and_05_print_after_an_extension_and_a_stop(server, browser):
     wait(browser, "#supplement-form")
     assert not browser.find_elements("css selector", "#print-apology, #print-stop-notice")
 
-    due = datetime.fromisoformat(_api(server, "GET", f"dossiers/{dossier_id}", CLERK)["due_at"])
-    _api(server, "POST", f"dossiers/{dossier_id}/extension", CHAIR,
+    due = datetime.fromisoformat(api(server, "GET", f"dossiers/{dossier_id}", CLERK)["due_at"])
+    api(server, "POST", f"dossiers/{dossier_id}/extension", CHAIR,
          json={"reason": "Chờ ý kiến cơ quan thuế", "new_due_at": (due + timedelta(days=7)).isoformat()})
     browser.refresh()
     html = _printed(browser, wait(browser, "#print-apology"), "Mẫu số 04")
     assert "Chờ ý kiến cơ quan thuế" in html
     assert "Chờ ý kiến cơ quan thuế" in find(browser, "#desk-extension").text
 
-    _api(server, "POST", f"dossiers/{dossier_id}/stop", CHAIR, json={"reason": "Hồ sơ giả mạo giấy tờ"})
+    api(server, "POST", f"dossiers/{dossier_id}/stop", CHAIR, json={"reason": "Hồ sơ giả mạo giấy tờ"})
     browser.refresh()
     wait_text(browser, "#dossier-status", "stopped")
     html = _printed(browser, wait(browser, "#print-stop-notice"), "Mẫu số 05")

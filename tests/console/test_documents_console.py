@@ -6,51 +6,30 @@ Tests run in file order and share the server's state (the module's ``server.stat
 """
 from __future__ import annotations
 
-import json
 import time
 from datetime import timedelta
 
 import pytest
-import requests
 
-from tests.console.conftest import ADMIN_PASSWORD, ARTIFACTS
-from tests.console.test_console_e2e import TIMEOUT, find, go, login, set_input, shot, token, wait, wait_text
+from tests.console.conftest import ARTIFACTS
+from tests.console.permit import api, publish_permit
+from tests.console.test_console_e2e import TIMEOUT, find, go, login, set_input, shot, wait, wait_text
 from tests.documents import pki
-from tests.documents.driver import APPRAISER, BPMN, CHAIR, COMPONENTS, KEY, LANES, docx, png
+from tests.documents.driver import APPRAISER, CHAIR, KEY, docx, png
 from tests.dossiers.flow import CLERK
 
 pytestmark = pytest.mark.slow
 SIGNER = "Nguyễn Văn Hùng"
 
 
-def _api(server, method, path, username=None, password=None, expect=(200, 201), **kwargs):
-    headers = {"Authorization": f"Bearer {token(server, username, password)}"} if username else {}
-    r = requests.request(method, f"{server.url}/api/v1/{path}", headers=headers, timeout=TIMEOUT, **kwargs)
-    assert r.status_code in expect, (r.status_code, r.text)
-    return r.json() if r.content else None
-
-
-def _admin(server, method, path, **kwargs):
-    return _api(server, method, path, "admin", ADMIN_PASSWORD, **kwargs)
-
-
 def _step(server, dossier_id, spec_id):
-    steps = _api(server, "GET", f"dossiers/{dossier_id}", CLERK)["current_steps"]
+    steps = api(server, "GET", f"dossiers/{dossier_id}", CLERK)["current_steps"]
     return next(s for s in steps if s["spec_id"] == spec_id)
 
 
 @pytest.fixture(scope="module", autouse=True)
 def published(server):
-    """The hand-drawn permit with its components, published (the server keeps files in temporary folders)."""
-    agency_id = next(a["id"] for a in _admin(server, "GET", "agencies?page_size=100") if a["code"] == "NA-HN")
-    version = _admin(server, "POST", f"process-definitions?agency_id={agency_id}",
-                     files={"file": (BPMN.name, BPMN.read_bytes(), "application/xml")},
-                     data={"components": json.dumps(COMPONENTS, ensure_ascii=False)})
-    assert version["publishable"], version["errors"]
-    n = version["version"]
-    _admin(server, "POST", f"process-definitions/{KEY}/versions/{n}/submit")
-    _admin(server, "POST", f"process-definitions/{KEY}/versions/{n}/publish",
-           json={"decision_number": "9/QĐ-UBND", "decision_date": "2026-03-01", "lane_bindings": LANES})
+    publish_permit(server)
 
 
 def test_reception_with_a_scan_and_the_appraiser_attaches_the_draft(server, browser, tmp_path):
@@ -87,9 +66,9 @@ def test_reception_with_a_scan_and_the_appraiser_attaches_the_draft(server, brow
     shot(browser, "documents-02-reception-receipt")
     dossier_id = int(find(browser, "#open-dossier").get_attribute("href").rsplit("/", 1)[1])
     server.state.update(dossier_id=dossier_id, code=code)
-    current = {c["key"]: c["current"] for c in _api(server, "GET", f"dossiers/{dossier_id}/components", CLERK)}
+    current = {c["key"]: c["current"] for c in api(server, "GET", f"dossiers/{dossier_id}/components", CLERK)}
     assert current["don_de_nghi"]["filename"] == scan.name and current["don_de_nghi"]["kind"] == "pdf"
-    _api(server, "POST", f"tasks/{_step(server, dossier_id, 'Tiep_nhan')['id']}/complete", CLERK, json={"data": {}})
+    api(server, "POST", f"tasks/{_step(server, dossier_id, 'Tiep_nhan')['id']}/complete", CLERK, json={"data": {}})
 
     # the appraiser: the step says what it must attach; completing without it is the API's 422
     work = _step(server, dossier_id, "Tham_dinh")
@@ -111,7 +90,7 @@ def test_reception_with_a_scan_and_the_appraiser_attaches_the_draft(server, brow
     shot(browser, "documents-03-step-attached")
     find(browser, "#complete").click()
     wait(browser, "#task-done")
-    listed = _api(server, "GET", f"dossiers/{dossier_id}/documents", CLERK)
+    listed = api(server, "GET", f"dossiers/{dossier_id}/documents", CLERK)
     attached = next(d for d in listed if d["component"] == "du_thao")
     assert (attached["version"], attached["step_id"], attached["uploaded_by"]["username"]) == (1, work["id"], APPRAISER)
     assert _step(server, dossier_id, "Ky_duyet")["status"] == "ready"
@@ -125,7 +104,7 @@ def test_the_dossier_page_lists_versions_signatures_and_deletes_with_a_reason(se
     signer = pki.issue_signer(authority, SIGNER, not_before=now - timedelta(days=30), not_after=now + timedelta(days=700))
     signed = pki.sign_pdf(pki.make_pdf("Giấy phép số 12"), signer, signing_time=now)
     sign = _step(server, dossier_id, "Ky_duyet")
-    permit = _api(server, "POST", f"dossiers/{dossier_id}/components/giay_phep/documents", CHAIR,
+    permit = api(server, "POST", f"dossiers/{dossier_id}/components/giay_phep/documents", CHAIR,
                   files={"file": ("Giấy phép số 12.pdf", signed, "application/pdf")}, data={"step_id": str(sign["id"])})
     assert permit["signature_status"] == "untrusted"
 
@@ -197,6 +176,6 @@ def test_the_dossier_page_lists_versions_signatures_and_deletes_with_a_reason(se
     while not (target.exists() and target.stat().st_size) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert target.read_bytes() == pki.make_pdf("Đơn đề nghị cấp giấy phép")
-    versions = {(d["component"], d["version"]): d for d in _api(server, "GET", f"dossiers/{dossier_id}/documents", CLERK)}
+    versions = {(d["component"], d["version"]): d for d in api(server, "GET", f"dossiers/{dossier_id}/documents", CLERK)}
     assert versions[("don_de_nghi", 2)]["delete_reason"] == "Chụp nhầm trang"
     assert ARTIFACTS.exists()

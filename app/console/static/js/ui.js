@@ -188,7 +188,11 @@ export function bindDraft(form, key) {
 }
 
 /** Run `action` on submit, showing problems in the form; `action` returns a success message or nothing. */
-export function onSubmit(form, action) {
+/**
+ * Submit `form` through `action(formData)` (its message, if any, shown on success); `problem(form, error)` shows a
+ * refusal (default: the API's problem next to the fields).
+ */
+export function onSubmit(form, action, { problem = showProblem } = {}) {
   form.setAttribute('novalidate', '');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -200,7 +204,7 @@ export function onSubmit(form, action) {
       if (message) showOk(form, message);
     } catch (error) {
       if (error && (error.status === 401 || error.stale)) return;
-      showProblem(form, error);
+      problem(form, error);
     } finally {
       if (button) button.disabled = false;
     }

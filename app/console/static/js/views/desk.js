@@ -3,7 +3,7 @@
 // dossier and the notice that handling stopped (Mẫu 05), both printed.
 import { api, ApiError, hasRole } from '../api.js';
 import { tr } from '../i18n.js';
-import { badge, clearProblems, field, h, showOk, showProblem, time } from '../ui.js';
+import { badge, field, h, onSubmit, showOk, showProblem, time } from '../ui.js';
 import { attachPoint, isOpen, showDocProblem } from './documents.js';
 import { openHtml } from './officer.js';
 
@@ -74,43 +74,33 @@ function answerForm(dossier, request, reload) {
     ' ', h('button.mf-link', { type: 'button', onclick: () => pointAtComponents(keys) }, tr('Đến mục “Thành phần hồ sơ”', 'Go to “Documents”')))
       : h('p.mf-help', tr('Nhận bổ sung khi người nộp đã bổ sung, hoàn thiện các nội dung trên; hồ sơ tiếp tục được giải quyết.',
         'Take the supplement once the applicant has completed the items above; the dossier resumes.')));
-  form.setAttribute('novalidate', '');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    clearProblems(form);
-    try {
-      const note = (form.elements.note.value || '').trim();
-      await api(`dossiers/${dossier.id}/supplement-requests/${request.id}/answer`, { method: 'POST', body: note ? { note } : {} });
-      await reload(tr(`Đã nhận bổ sung theo phiếu số ${request.number}; hồ sơ tiếp tục được giải quyết.`,
-        `Supplement of request ${request.number} taken; the dossier resumes.`));
-    } catch (error) {
-      if (!error || error.stale || error.status === 401) return;
-      const problem = { ...(error.problem || {}) };
-      if (problem.code === 'supplement_incomplete') {
-        const missing = ((problem.errors && problem.errors.components) || []);
-        const names = missing.map((k) => ((request.components || []).find((c) => c.key === k) || {}).name || k);
-        const box = showProblem(form, new ApiError(error.status, { ...problem,
-          title: tr('Chưa nhận đủ phần bổ sung.', 'The supplement is not complete.'),
-          detail: tr('Còn thiếu:', 'Still missing:'), errors: names }));
-        if (box) {
-          box.dataset.missing = missing.join(' ');
-          box.append(h('div', tr('Tải các giấy tờ này lên ở mục “Thành phần hồ sơ” phía trên. ', 'Upload them in the “Documents” section above. '),
-            h('button.mf-link', { type: 'button', onclick: () => pointAtComponents(missing) }, tr('Đến mục “Thành phần hồ sơ”', 'Go to “Documents”'))));
-        }
-        document.querySelectorAll('#dossier-components tr.mf-attention').forEach((row) => row.classList.remove('mf-attention'));
-        missing.forEach((k) => {
-          const row = document.querySelector(`#dossier-components tr[data-component="${CSS.escape(k)}"]`);
-          if (row) row.classList.add('mf-attention');
-        });
-      } else {
-        showDocProblem(form, error);
+  onSubmit(form, async (data) => {
+    const note = (data.get('note') || '').trim();
+    await api(`dossiers/${dossier.id}/supplement-requests/${request.id}/answer`, { method: 'POST', body: note ? { note } : {} });
+    await reload(tr(`Đã nhận bổ sung theo phiếu số ${request.number}; hồ sơ tiếp tục được giải quyết.`,
+      `Supplement of request ${request.number} taken; the dossier resumes.`));
+  }, { problem: (target, error) => {
+    const problem = { ...(error.problem || {}) };
+    if (problem.code === 'supplement_incomplete') {
+      const missing = ((problem.errors && problem.errors.components) || []);
+      const names = missing.map((k) => ((request.components || []).find((c) => c.key === k) || {}).name || k);
+      const box = showProblem(target, new ApiError(error.status, { ...problem,
+        title: tr('Chưa nhận đủ phần bổ sung.', 'The supplement is not complete.'),
+        detail: tr('Còn thiếu:', 'Still missing:'), errors: names }));
+      if (box) {
+        box.dataset.missing = missing.join(' ');
+        box.append(h('div', tr('Tải các giấy tờ này lên ở mục “Thành phần hồ sơ” phía trên. ', 'Upload them in the “Documents” section above. '),
+          h('button.mf-link', { type: 'button', onclick: () => pointAtComponents(missing) }, tr('Đến mục “Thành phần hồ sơ”', 'Go to “Documents”'))));
       }
-    } finally {
-      button.disabled = false;
+      document.querySelectorAll('#dossier-components tr.mf-attention').forEach((row) => row.classList.remove('mf-attention'));
+      missing.forEach((k) => {
+        const row = document.querySelector(`#dossier-components tr[data-component="${CSS.escape(k)}"]`);
+        if (row) row.classList.add('mf-attention');
+      });
+    } else {
+      showDocProblem(target, error);
     }
-  });
+  } });
   return form;
 }
 
@@ -162,30 +152,19 @@ function requestForm(dossier, components, reload) {
       h('textarea', { name: 'items', rows: 3 }), { help: tr('Mỗi dòng một nội dung.', 'One item per line.') }),
     field(tr('Lý do', 'Reason'), h('textarea', { name: 'reason', rows: 2, maxlength: 2000 }), { required: true }),
     h('div.mf-actions', h('button', { type: 'submit', id: 'supplement-submit' }, tr('Gửi phiếu yêu cầu bổ sung', 'Issue the request'))));
-  form.setAttribute('novalidate', '');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    clearProblems(form);
-    try {
-      const data = new FormData(form);
-      const reason = (data.get('reason') || '').trim();
-      if (!reason) {
-        throw new ApiError(422, { title: tr('Cần ghi lý do yêu cầu bổ sung.', 'Give the reason.'), errors: { reason: [tr('Bắt buộc.', 'Required.')] } });
-      }
-      const body = { components: data.getAll('components'), reason,
-        items: String(data.get('items') || '').split('\n').map((line) => line.trim()).filter(Boolean) };
-      const made = await api(`dossiers/${dossier.id}/supplement-requests`, { method: 'POST', body });
-      await reload(tr(`Đã gửi phiếu yêu cầu bổ sung số ${made.number}; hồ sơ tạm dừng chờ bổ sung.`,
-        `Request to supplement no. ${made.number} issued; the dossier is paused until the supplement comes.`));
-    } catch (error) {
-      if (!error || error.stale || error.status === 401) return;
-      if (error.problem && error.problem.errors) showDocProblem(form, error); else showProblem(form, error);
-    } finally {
-      button.disabled = false;
+  onSubmit(form, async (data) => {
+    const reason = (data.get('reason') || '').trim();
+    if (!reason) {
+      throw new ApiError(422, { title: tr('Cần ghi lý do yêu cầu bổ sung.', 'Give the reason.'), errors: { reason: [tr('Bắt buộc.', 'Required.')] } });
     }
-  });
+    const body = { components: data.getAll('components'), reason,
+      items: String(data.get('items') || '').split('\n').map((line) => line.trim()).filter(Boolean) };
+    const made = await api(`dossiers/${dossier.id}/supplement-requests`, { method: 'POST', body });
+    await reload(tr(`Đã gửi phiếu yêu cầu bổ sung số ${made.number}; hồ sơ tạm dừng chờ bổ sung.`,
+      `Request to supplement no. ${made.number} issued; the dossier is paused until the supplement comes.`));
+  }, { problem: (target, error) => {
+    if (error.problem && error.problem.errors) showDocProblem(target, error); else showProblem(target, error);
+  } });
   return form;
 }
 

@@ -2,7 +2,7 @@
 // digital signatures; uploads (a new version), downloads (with the bearer token) and soft deletes with a reason.
 import { api, ApiError, apiAll, hasRole, officer } from '../api.js';
 import { formatTime, lang, tr } from '../i18n.js';
-import { badge, clearProblems, field, h, input, showOk, showProblem, time } from '../ui.js';
+import { badge, clearProblems, field, h, input, onSubmit, showOk, showProblem, time } from '../ui.js';
 
 const COPY_KINDS = {
   ban_chinh: ['Bản chính', 'Original'], ban_sao: ['Bản sao', 'Copy'],
@@ -202,25 +202,14 @@ function deleteForm(doc, ctx, holder, restore) {
     h('div.mf-actions',
       h('button.mf-danger', { type: 'submit', dataset: { confirmDelete: doc.id } }, tr('Xoá phiên bản này', 'Delete this version')),
       h('button.mf-secondary', { type: 'button', onclick: restore }, tr('Huỷ', 'Cancel'))));
-  form.setAttribute('novalidate', '');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    try {
-      clearProblems(form);
-      const reason = (new FormData(form).get('reason') || '').trim();
-      if (!reason) {
-        throw new ApiError(422, { title: tr('Cần ghi lý do xoá.', 'Give a reason.'), errors: { reason: [tr('Bắt buộc.', 'Required.')] } });
-      }
-      await api(`dossiers/${ctx.dossierId}/documents/${doc.id}`, { method: 'DELETE', body: { reason } });
-      await ctx.reload(tr(`Đã xoá “${doc.filename}” (phiên bản ${doc.version}).`, `Deleted “${doc.filename}” (version ${doc.version}).`));
-    } catch (error) {
-      showDocProblem(form, error);
-    } finally {
-      button.disabled = false;
+  onSubmit(form, async (data) => {
+    const reason = (data.get('reason') || '').trim();
+    if (!reason) {
+      throw new ApiError(422, { title: tr('Cần ghi lý do xoá.', 'Give a reason.'), errors: { reason: [tr('Bắt buộc.', 'Required.')] } });
     }
-  });
+    await api(`dossiers/${ctx.dossierId}/documents/${doc.id}`, { method: 'DELETE', body: { reason } });
+    await ctx.reload(tr(`Đã xoá “${doc.filename}” (phiên bản ${doc.version}).`, `Deleted “${doc.filename}” (version ${doc.version}).`));
+  }, { problem: (target, error) => showDocProblem(target, error) });
   holder.replaceChildren(form);
   form.elements.reason.focus();
 }
@@ -263,32 +252,19 @@ function uploadForm(c, ctx) {
     h('div.mf-actions', h('button', { type: 'submit', dataset: { uploadButton: c.key } },
       c.current ? tr('Tải lên bản mới', 'Upload a new version') : tr('Tải lên', 'Upload'))),
     h('div.mf-help', kindsText(c)));
-  form.setAttribute('novalidate', '');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
+  onSubmit(form, async (data) => {
     const chosen = file.files && file.files[0];
-    const button = form.querySelector('button[type=submit]');
-    clearProblems(form);
-    if (!chosen) {
-      showProblem(form, new ApiError(0, { title: tr('Chưa chọn tệp.', 'Choose a file first.') }));
-      return;
-    }
-    button.disabled = true;
-    try {
-      const body = new FormData();
-      body.append('file', chosen, chosen.name);
-      if (ctx.stepId) body.append('step_id', String(ctx.stepId));
-      const note = (form.elements.note.value || '').trim();
-      if (note) body.append('note', note);
-      const doc = await api(`dossiers/${ctx.dossierId}/components/${encodeURIComponent(c.key)}/documents`, { method: 'POST', body });
-      await ctx.reload(tr(`Đã tải lên “${doc.filename}” cho “${c.name}” (phiên bản ${doc.version}).`,
-        `Uploaded “${doc.filename}” to “${c.name}” (version ${doc.version}).`));
-    } catch (error) {
-      showDocProblem(form, error, { component: c, file: chosen });
-    } finally {
-      button.disabled = false;
-    }
-  });
+    if (!chosen) throw new ApiError(0, { title: tr('Chưa chọn tệp.', 'Choose a file first.') });
+    const body = new FormData();
+    body.append('file', chosen, chosen.name);
+    if (ctx.stepId) body.append('step_id', String(ctx.stepId));
+    const note = (data.get('note') || '').trim();
+    if (note) body.append('note', note);
+    const doc = await api(`dossiers/${ctx.dossierId}/components/${encodeURIComponent(c.key)}/documents`, { method: 'POST', body });
+    await ctx.reload(tr(`Đã tải lên “${doc.filename}” cho “${c.name}” (phiên bản ${doc.version}).`,
+      `Uploaded “${doc.filename}” to “${c.name}” (version ${doc.version}).`));
+  }, { problem: (target, error) => (error.status === 0 ? showProblem(target, error)
+    : showDocProblem(target, error, { component: c, file: file.files && file.files[0] })) });
   return form;
 }
 
