@@ -39,6 +39,7 @@ BLUEPRINT_MODULES = (
 #: HTML pages outside the API (plain Flask blueprints, not in the OpenAPI document).
 PAGE_BLUEPRINT_MODULES = (
     "app.console.routes",
+    "app.public.pages",
 )
 
 
@@ -118,8 +119,9 @@ def _configure_docs(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability's own set-up (scheduled handlers, what it adds to others' responses), explicitly."""
-    from app import deadlines, documents, flows, notifications
+    from app import deadlines, documents, flows, notifications, printing
 
+    printing.init_app(app, issue_form=flows.issue_form)
     documents.init_app(app)
     deadlines.init_app(app)
     notifications.init_app(app)

@@ -211,11 +211,18 @@ def etag(row) -> dict[str, str]:
     return {"ETag": f'"{row.lock_version}"'}
 
 
+class FormatQuery(StrictSchema):
+    """``?format=`` of a form: its data (json), its printable page (html) or its PDF (pdf)."""
+
+    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "html", "pdf")))
+
+
 def json_or_html_doc(schema_name: str) -> dict:
-    """``?format=html`` answers the printable form: document it beside the JSON body (``@blp.doc(**…)``)."""
+    """``?format=html|pdf`` answers the printable form: document both beside the JSON body (``@blp.doc(**…)``)."""
     return {"responses": {"200": {"description": "OK", "content": {
         "application/json": {"schema": {"$ref": f"#/components/schemas/{schema_name}"}},
-        "text/html; charset=utf-8": {"schema": {"type": "string"}}}}}}
+        "text/html; charset=utf-8": {"schema": {"type": "string"}},
+        "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}}
 
 
 def printable(template: str, **context) -> Response:

@@ -41,7 +41,7 @@ def load_organisation(*, session: Session, data: dict, now: datetime, password: 
                 continue
             agency = org_service.create_agency(session=session, now=now, agency_in={
                 "code": item["code"], "name": item["name"], "kind": item.get("kind", "other"),
-                "parent_id": agencies_by_code[parent_code].id if parent_code else None})
+                "place": item.get("place"), "parent_id": agencies_by_code[parent_code].id if parent_code else None})
             agencies_by_code[item["code"]] = agency
             pending.remove(item)
             progressed = True
@@ -51,7 +51,7 @@ def load_organisation(*, session: Session, data: dict, now: datetime, password: 
     for item in data.get("units", []):
         unit = org_service.create_unit(session=session, now=now, unit_in={
             "code": item["code"], "name": item["name"], "kind": item.get("kind", "division"),
-            "agency_id": agencies_by_code[item["agency"]].id})
+            "agency_id": agencies_by_code[item["agency"]].id, "reception_scope": item.get("reception_scope", "agency")})
         units_by_code[item["code"]] = unit
     for item in data.get("units", []):
         if item.get("parent"):  # the unit that leads this one: its leaders lead this unit too

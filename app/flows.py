@@ -32,7 +32,7 @@ from app.desk.models import SupplementRequest
 from app.documents import service as documents
 from app.documents.models import Document
 from app.documents.storage import Storage
-from app.dossiers import published, records
+from app.dossiers import published, records, transfers
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.org.models import Officer
@@ -147,6 +147,13 @@ def close(*, session: Session, dossier_id: int, officer: Officer, status: str, r
                           now=now, life=deadlines, if_match=if_match)
 
 
+def transfer(*, session: Session, dossier_id: int, officer: Officer, agency_id: int, procedure_key: str | None,
+             reason: str, now: datetime, if_match: int | None = None) -> Dossier:
+    """Hand the dossier to the competent agency's procedure: same code and history, a new engine and clock."""
+    return transfers.transfer(session=session, dossier_id=dossier_id, officer=officer, agency_id=agency_id,
+                              procedure_key=procedure_key, reason=reason, now=now, life=deadlines, if_match=if_match)
+
+
 def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, reason: str, now: datetime,
           if_match: int | None = None) -> Dossier:
     """Stop the dossier's clock while waiting for a supplement or a verification."""
@@ -245,6 +252,28 @@ def delete_document(*, session: Session, dossier_id: int, document_id: int, offi
     return documents.soft_delete(session, dossier=dossier, document=document, officer=officer, reason=reason, now=now)
 
 
+def issue_form(*, session: Session, storage: Storage, staging_dir: Path, dossier_id: int, form_ref: str,
+               component: str, filename: str, note: str, render_pdf: Callable[[], bytes], officer: Officer | None,
+               now: datetime) -> Document:
+    """The form's PDF as a document of the dossier: made and stored on its first print, the same bytes after.
+
+    Rendered before the dossier is locked (a PDF takes tens of milliseconds); under the lock the first print
+    of two at once is the one recorded, and the other answers with it.
+    """
+    found = documents.form_document(session=session, dossier_id=dossier_id, form_ref=form_ref)
+    if found is not None:
+        return found
+    pdf = render_pdf()
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id)
+    found = documents.form_document(session=session, dossier_id=dossier_id, form_ref=form_ref)
+    if found is not None:
+        return found
+    prepared = documents.prepare_form(session=session, storage=storage, pdf=pdf, filename=filename,
+                                      agency_id=dossier.agency_id, now=now, staging_dir=staging_dir)
+    return documents.record_form(session, dossier=dossier, form_ref=form_ref, component=component,
+                                 prepared=prepared, officer=officer, now=now, note=note)
+
+
 def fire_timers(session: Session, item: ClaimedWork, now: datetime) -> None:
     """The ``bpmn_timer`` due work: fire the dossier's due BPMN timers, then plan its next one."""
     dossier = session.get(Dossier, item.dossier_id) if item.dossier_id is not None else None
@@ -281,8 +310,9 @@ def shown(*, session: Session, now: datetime, dossiers: Iterable[Dossier] = (), 
 
 
 def control_sheet(*, session: Session, dossier: Dossier) -> dict[str, Any]:
-    """Form 06: the dossier's hand-overs with deadlines' pauses and extension among them."""
+    """Form 06: the dossier's hand-overs with deadlines' pauses, the extension and transfers among them."""
     sheet = records.control_sheet(session=session, dossier=dossier,
-                                  other_rows=deadline_views.control_sheet_rows(session=session, dossier=dossier))
+                                  other_rows=[*deadline_views.control_sheet_rows(session=session, dossier=dossier),
+                                              *transfers.sheet_rows(session=session, dossier=dossier)])
     sheet["documents"] = documents.sheet_rows(session=session, dossier=dossier)
     return sheet

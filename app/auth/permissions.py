@@ -66,6 +66,7 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     # public progress lookup (code + secret)
     "public.DossierLookup": {"GET": PUBLIC},
     "public.ResultContent": {"GET": PUBLIC},
+    "public_pages.lookup_page": {"GET": PUBLIC},
     # organisation
     "org.Agencies": {"GET": ANY_AUTHENTICATED, "POST": ADMIN},
     "org.AgencyById": {"GET": ANY_AUTHENTICATED, "PATCH": ADMIN, "DELETE": ADMIN},
@@ -107,6 +108,8 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "dossiers.DossierWithdraw": {"POST": roles("clerk", "leader")},
     "dossiers.DossierStop": {"POST": roles("leader")},
     "dossiers.DossierRetry": {"POST": roles("leader", "admin")},
+    "dossiers.DossierTransfer": {"POST": roles("clerk", "leader")},
+    "dossiers.DossierTransfers": {"GET": CASE_READERS},
     # documents: read as the dossier is read; attached by the desk, the step's officers and leaders
     "documents.DossierComponents": {"GET": CASE_READERS},
     "documents.ComponentDocuments": {"POST": STEP_ACTORS},

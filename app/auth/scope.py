@@ -232,8 +232,25 @@ def _check_reception_desk(session: Session, officer: Officer, key: str) -> None:
             # a public-service centre inside the agency receives for it (NA-HN-TTPVHCC for NA-HN)
             or home_agency_ids(officer) & descendant_agency_ids(session=session, agency_id=agency_id)):
         return
+    if agency_id is not None and agency_id in province_wide_agency_ids(session=session, officer=officer):
+        return  # a desk configured for its province receives regardless of administrative boundary
     raise Forbidden("Bộ phận của bạn không tiếp nhận thủ tục này.", code="not_your_desk",
                     detail_en="Your desk does not receive dossiers of this procedure.")
+
+
+def province_wide_agency_ids(*, session: Session, officer: Officer) -> set[int]:
+    """The agencies of the provinces where one of the officer's desks receives province-wide
+    (``units.reception_scope = province``, Decree 118/2025): the province (the nearest ancestor of kind
+    ``province``, else the top of the tree) and everything below it."""
+    found: set[int] = set()
+    for unit in officer.units:
+        if unit.reception_scope != "province":
+            continue
+        agency, seen = unit.agency, 0
+        while agency.parent is not None and agency.kind != "province" and seen < 32:
+            agency, seen = agency.parent, seen + 1
+        found |= descendant_agency_ids(session=session, agency_id=agency.id)
+    return found
 
 
 def _check_designer(session: Session, officer: Officer, key: str, *, writes: bool, version: int | None) -> None:

@@ -31,6 +31,12 @@ def on_dossier_started(*, session: Session, dossier: Dossier, now: datetime) -> 
     schedule_dossier(session=session, dossier=dossier, cal=calendar_for(session, dossier.agency_id, now), now=now)
 
 
+def on_dossier_transferred(*, session: Session, dossier: Dossier, now: datetime) -> None:
+    """Transferred: nothing of the old procedure fires any more; the new due date's work is planned."""
+    due_work.cancel(session=session, dossier_id=dossier.id, now=now)
+    schedule_dossier(session=session, dossier=dossier, cal=calendar_for(session, dossier.agency_id, now), now=now)
+
+
 def on_steps_projected(*, session: Session, dossier: Dossier, created: list[Step], wf: engine.Workflow,
                        now: datetime, closed: list[Step] = (), cal: WorkingCalendar | None = None) -> None:
     """After the engine moved: schedule the new steps, drop the work of ``closed`` ones, the next BPMN timer.

@@ -8,11 +8,12 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app import flows
-from app.api import if_match, json_or_html_doc, printable
+from app.api import FormatQuery, if_match, json_or_html_doc
 from app.clock import utcnow
 from app.desk import schemas, service
 from app.extensions import db
 from app.identity import current_officer
+from app.printing import answer
 
 blp = Blueprint("desk", __name__, url_prefix="/api/v1", template_folder="templates",
                 description="Bộ phận một cửa: phiếu yêu cầu bổ sung, từ chối, xin lỗi, thông báo dừng (forms 02–05)")
@@ -41,16 +42,17 @@ class SupplementRequests(MethodView):
 
 @blp.route("/dossiers/<int:dossier_id>/supplement-requests/<int:request_id>")
 class SupplementRequestById(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.SupplementRequestOut)
     @blp.doc(**json_or_html_doc("SupplementRequestOut"))
     def get(self, query, dossier_id, request_id):
         """One request; ``?format=html`` prints form 02 (Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ)."""
         dossier = _readable(dossier_id)
         request = service.get(session=db.session, dossier_id=dossier_id, request_id=request_id)
-        if query["format"] == "html":
-            return printable("supplement_request.html", f=service.form_02(request, dossier))
-        return request
+        paper = answer.Paper(form="02", template="supplement_request.html", number=f"{request.number}/{request.year}",
+                             ref=request.id)
+        return answer.answer(query["format"], paper, dossier, f=service.form_02(request, dossier),
+                             agency=dossier.agency) or request
 
 
 @blp.route("/dossiers/<int:dossier_id>/supplement-requests/<int:request_id>/answer")
@@ -68,24 +70,28 @@ class SupplementAnswer(MethodView):
 
 @blp.route("/dossiers/<int:dossier_id>/apology")
 class DossierApology(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.ApologyOut)
     @blp.doc(**json_or_html_doc("ApologyOut"))
     def get(self, query, dossier_id):
         """Form 04 (phiếu xin lỗi và hẹn lại ngày trả kết quả) of the dossier's extension (404 if never extended)."""
-        form = service.form_04(_readable(dossier_id))
-        return printable("apology.html", f=form) if query["format"] == "html" else form
+        dossier = _readable(dossier_id)
+        form = service.form_04(dossier)
+        paper = answer.Paper(form="04", template="apology.html", number=dossier.code)
+        return answer.answer(query["format"], paper, dossier, f=form, agency=dossier.agency) or form
 
 
 @blp.route("/dossiers/<int:dossier_id>/stop-notice")
 class DossierStopNotice(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.StopNoticeOut)
     @blp.doc(**json_or_html_doc("StopNoticeOut"))
     def get(self, query, dossier_id):
         """Form 05 (thông báo dừng xử lý hồ sơ) of a stopped dossier (404 for one that was not stopped)."""
-        form = service.form_05(_readable(dossier_id))
-        return printable("stop_notice.html", f=form) if query["format"] == "html" else form
+        dossier = _readable(dossier_id)
+        form = service.form_05(dossier)
+        paper = answer.Paper(form="05", template="stop_notice.html", number=dossier.code)
+        return answer.answer(query["format"], paper, dossier, f=form, agency=dossier.agency) or form
 
 
 @blp.route("/procedures/<key>/refusals")
@@ -101,10 +107,12 @@ class ProcedureRefusals(MethodView):
 
 @blp.route("/dossiers/<int:dossier_id>/refusal")
 class DossierRefusal(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.RefusalOut)
     @blp.doc(**json_or_html_doc("RefusalOut"))
     def get(self, query, dossier_id):
         """Form 03 (phiếu từ chối tiếp nhận giải quyết hồ sơ) of a refused dossier (404 for any other)."""
-        form = service.form_03(_readable(dossier_id))
-        return printable("refusal.html", f=form) if query["format"] == "html" else form
+        dossier = _readable(dossier_id)
+        form = service.form_03(dossier)
+        paper = answer.Paper(form="03", template="refusal.html", number=dossier.code)
+        return answer.answer(query["format"], paper, dossier, f=form, agency=dossier.agency) or form

@@ -22,10 +22,6 @@ class SupplementAnswerIn(StrictSchema):
     note = ma.fields.String(validate=validate.Length(max=2000))
 
 
-class FormatQuery(StrictSchema):
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
-
-
 class MissingOut(ma.Schema):
     key = ma.fields.String()
     name = ma.fields.String()

@@ -42,6 +42,7 @@ class Document(db.Model):
     __tablename__ = "documents"
     __table_args__ = (
         UniqueConstraint("dossier_id", "component", "version"),
+        UniqueConstraint("dossier_id", "form_ref"),
         Index("ix_documents_applicant", "applicant_id_number"),
     )
 
@@ -69,6 +70,9 @@ class Document(db.Model):
     #: ``valid`` | ``untrusted`` | ``modified`` | ``invalid``; None when the file carries no signature.
     signatures: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     signature_status: Mapped[str | None] = mapped_column(String(16))
+    #: A paper the service issued (a form's PDF, stored on its first print): ``01``, ``02:<request id>``, ``03``…;
+    #: None for what was uploaded. One per dossier and form, so every print of it is the same bytes.
+    form_ref: Mapped[str | None] = mapped_column(String(32))
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
     delete_reason: Mapped[str | None] = mapped_column(Text)

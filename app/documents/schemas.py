@@ -68,6 +68,8 @@ class DocumentOut(ma.Schema):
     sha256 = ma.fields.String(metadata={"description": "also the download's ETag"})
     step_id = ma.fields.Integer(allow_none=True)
     note = ma.fields.String(allow_none=True)
+    form_ref = ma.fields.String(allow_none=True, metadata={
+        "description": "a form the service issued (01, 02:<request id>, 03, 04, 05), stored on its first print"})
     uploaded_at = LocalDateTime()
     uploaded_by = ma.fields.Nested(OfficerRefOut, allow_none=True)
     origin = ma.fields.Nested(OriginOut, allow_none=True)

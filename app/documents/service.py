@@ -20,6 +20,7 @@ Rules:
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -142,7 +143,7 @@ def reusable(*, session: Session, id_number: str, visible: tuple[set[int], set[i
     """
     stmt = (select(Document).join(Dossier, Dossier.id == Document.dossier_id)
             .where(Document.applicant_id_number == id_number, Document.deleted_at.is_(None),
-                   Document.origin_id.is_(None))
+                   Document.origin_id.is_(None), Document.form_ref.is_(None))
             .order_by(Document.uploaded_at.desc(), Document.id.desc()).limit(200))
     if visible is not None:
         agencies, units = visible
@@ -261,7 +262,8 @@ def _add_version(session: Session, *, dossier: Dossier, component: str, officer:
     """Under the dossier's lock: the next version of the component, and its audit event."""
     latest = session.scalar(select(func.max(Document.version)).where(
         Document.dossier_id == dossier.id, Document.component == component)) or 0
-    document = Document(dossier_id=dossier.id, component=component, version=latest + 1, uploaded_by_id=officer.id,
+    document = Document(dossier_id=dossier.id, component=component, version=latest + 1,
+                        uploaded_by_id=officer.id if officer else None,
                         uploaded_at=now, applicant_id_number=(dossier.applicant or {}).get("id_number"), **fields)
     session.add(document)
     session.flush()
@@ -327,6 +329,34 @@ def record(session: Session, *, dossier: Dossier, component: str, prepared: Prep
                         size=prepared.size, kind=prepared.kind, content_type=prepared.content_type,
                         step_id=step.id if step else None, note=note, signatures=prepared.signatures,
                         signature_status=prepared.signature_status)
+
+
+#: What a printed form may weigh (a form of a few pages with its fonts is some tens of kB).
+FORM_MAX_BYTES = 20 * 1024 * 1024
+
+
+def form_document(*, session: Session, dossier_id: int, form_ref: str) -> Document | None:
+    """The stored PDF of a form the service issued for the dossier, if it was printed before."""
+    return session.scalar(select(Document).where(Document.dossier_id == dossier_id, Document.form_ref == form_ref,
+                                                 Document.deleted_at.is_(None)))
+
+
+def prepare_form(*, session: Session, storage: Storage, pdf: bytes, filename: str, agency_id: int, now: datetime,
+                 staging_dir: Path) -> Prepared:
+    """Store a form's PDF like any upload (staged, hashed, recognised as PDF): nothing of the dossier changes."""
+    return prepare(session=session, storage=storage, declared={"max_bytes": FORM_MAX_BYTES, "file_kinds": ["pdf"]},
+                   source=io.BytesIO(pdf), filename=filename, agency_id=agency_id, now=now, staging_dir=staging_dir)
+
+
+def record_form(session: Session, *, dossier: Dossier, form_ref: str, component: str, prepared: Prepared,
+                officer: Officer | None, now: datetime, note: str) -> Document:
+    """Under the dossier's lock: the issued form as a document of the dossier, numbered in ``note``."""
+    _store_file(session, sha256=prepared.sha256, size=prepared.size, kind=prepared.kind,
+                content_type=prepared.content_type, now=now)
+    return _add_version(session, dossier=dossier, component=component, officer=officer, now=now,
+                        action="document.form_issued", filename=prepared.filename, sha256=prepared.sha256,
+                        size=prepared.size, kind=prepared.kind, content_type=prepared.content_type, note=note,
+                        form_ref=form_ref)
 
 
 def reusable_source(*, session: Session, dossier: Dossier, declared: dict[str, Any], source_id: int,

@@ -31,6 +31,9 @@ class Lifecycle(Protocol):
                           cal: WorkingCalendar | None = None) -> None:
         """A step was completed (may refuse: raising keeps the engine and the rows as they were)."""
 
+    def on_dossier_transferred(self, *, session: Session, dossier: Dossier, now: datetime) -> None:
+        """Handed to another agency's procedure: the old work dropped, the dossier's own work planned anew."""
+
     def on_dossier_finished(self, *, session: Session, dossier: Dossier, now: datetime,
                             cal: WorkingCalendar | None = None) -> None:
         """The dossier ended: finished, withdrawn or stopped."""

@@ -117,6 +117,31 @@ class DossierCounter(db.Model):
     last_value: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class DossierTransfer(db.Model):
+    """A dossier handed to the competent agency (chuyển hồ sơ): received for another agency's procedure, or by the
+    wrong agency. The dossier keeps its code and its history; from here on it is the target procedure's, and its
+    clock follows that procedure's ``transferClock`` (``restart``: counted afresh from the transfer; ``keep``:
+    from the first reception)."""
+
+    __tablename__ = "dossier_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    from_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    to_agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
+    from_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id", ondelete="RESTRICT"))
+    to_version_id: Mapped[int] = mapped_column(ForeignKey("definition_versions.id", ondelete="RESTRICT"))
+    reason: Mapped[str] = mapped_column(Text)
+    clock: Mapped[str] = mapped_column(String(16))
+    due_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    transferred_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    transferred_by_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id", ondelete="SET NULL"))
+
+    from_agency: Mapped[Agency] = relationship(foreign_keys=[from_agency_id])
+    to_agency: Mapped[Agency] = relationship(foreign_keys=[to_agency_id])
+    transferred_by: Mapped[Officer | None] = relationship(foreign_keys=[transferred_by_id])
+
+
 class StepStatus(StrEnum):
     """A step's state: open while ready or claimed, then completed or cancelled."""
 

@@ -11,13 +11,15 @@ from flask_smorest import Blueprint
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app import flows
-from app.api import etag, if_match, json_or_html_doc, page_of, printable
+from app.api import FormatQuery, etag, if_match, json_or_html_doc, page_of, printable
 from app.clock import utcnow
 from app.documents import service as documents
-from app.dossiers import records, schemas, service
+from app.dossiers import records, schemas, service, transfers
 from app.errors import BadRequest, PayloadTooLarge, Unprocessable
 from app.extensions import db
 from app.identity import current_officer
+from app.printing import answer, qr
+from app.printing.answer import pdf_answer, render_pdf
 from app.tasks import service as tasks
 
 blp = Blueprint("dossiers", __name__, url_prefix="/api/v1", description="Hồ sơ (dossiers)",
@@ -133,7 +135,7 @@ class DossierById(MethodView):
 
 @blp.route("/dossiers/<int:dossier_id>/receipt")
 class DossierReceipt(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.ReceiptOut)
     @blp.doc(**json_or_html_doc("ReceiptOut"))
     def get(self, query, dossier_id):
@@ -141,21 +143,26 @@ class DossierReceipt(MethodView):
         dossier = _readable(dossier_id)
         receipt = records.receipt(session=db.session, dossier=dossier)
         flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
-        if query["format"] == "html":
-            return printable("receipt.html", r=receipt)
-        return receipt
+        lookup = qr.lookup_url(dossier.code, current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
+        paper = answer.Paper(form="01", template="receipt.html", number=dossier.code)
+        return answer.answer(query["format"], paper, dossier, r=receipt, agency=dossier.agency,
+                             lookup_url=lookup, qr=qr.qr_svg(lookup)) or receipt
 
 
 @blp.route("/dossiers/<int:dossier_id>/control-sheet")
 class DossierControlSheet(MethodView):
-    @blp.arguments(schemas.FormatQuery, location="query")
+    @blp.arguments(FormatQuery, location="query")
     @blp.response(200, schemas.ControlSheetOut)
     @blp.doc(**json_or_html_doc("ControlSheetOut"))
     def get(self, query, dossier_id):
         """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over."""
-        sheet = flows.control_sheet(session=db.session, dossier=_readable(dossier_id))
+        dossier = _readable(dossier_id)
+        sheet = flows.control_sheet(session=db.session, dossier=dossier)
         if query["format"] == "html":
-            return printable("control_sheet.html", s=sheet)
+            return printable("control_sheet.html", s=sheet, agency=dossier.agency, now=utcnow())
+        if query["format"] == "pdf":
+            pdf = render_pdf("control_sheet.html", s=sheet, agency=dossier.agency, now=utcnow())
+            return pdf_answer(pdf, f"Mau-so-06_{dossier.code}.pdf")
         return sheet
 
 
@@ -181,6 +188,28 @@ class DossierStop(MethodView):
         dossier = flows.close(session=db.session, dossier_id=dossier_id, officer=current_officer(),
                               status="stopped", reason=body["reason"], now=utcnow(), if_match=if_match())
         return dossier_shown(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/transfer")
+class DossierTransfer(MethodView):
+    @blp.arguments(schemas.TransferIn)
+    @blp.response(200, schemas.DossierOut)
+    def post(self, body, dossier_id):
+        """Transfer to the competent agency (chuyển hồ sơ): same code and history; the clock follows the target
+        procedure's ``transferClock`` (restart, the default, or keep)."""
+        _readable(dossier_id)
+        dossier = flows.transfer(session=db.session, dossier_id=dossier_id, officer=current_officer(),
+                                 agency_id=body["agency_id"], procedure_key=body["procedure_key"],
+                                 reason=body["reason"], now=utcnow(), if_match=if_match())
+        return dossier_shown(dossier)
+
+
+@blp.route("/dossiers/<int:dossier_id>/transfers")
+class DossierTransfers(MethodView):
+    @blp.response(200, schemas.TransferOut(many=True))
+    def get(self, dossier_id):
+        """The dossier's transfers between agencies, oldest first."""
+        return transfers.transfers_of(session=db.session, dossier_id=_readable(dossier_id).id)
 
 
 @blp.route("/dossiers/<int:dossier_id>/retry")

@@ -55,12 +55,27 @@ class DossierQuery(StrictSchema):
     code = ma.fields.String(validate=validate.Length(max=64))
 
 
-class FormatQuery(StrictSchema):
-    format = ma.fields.String(load_default="json", validate=validate.OneOf(("json", "html")))
-
-
 class ReasonIn(StrictSchema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TransferIn(StrictSchema):
+    agency_id = ma.fields.Integer(required=True, metadata={"description": "the competent agency"})
+    procedure_key = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128),
+                                     metadata={"description": "its procedure; omitted: the one of the same national code"})
+    reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000))
+
+
+class TransferOut(ma.Schema):
+    id = ma.fields.Integer()
+    from_agency = ma.fields.Function(lambda t: {"id": t.from_agency.id, "code": t.from_agency.code,
+                                                "name": t.from_agency.name})
+    to_agency = ma.fields.Function(lambda t: {"id": t.to_agency.id, "code": t.to_agency.code, "name": t.to_agency.name})
+    reason = ma.fields.String()
+    clock = ma.fields.String(metadata={"description": "restart | keep (the target procedure's transferClock)"})
+    due_before = LocalDateTime(allow_none=True)
+    transferred_at = LocalDateTime()
+    transferred_by = ma.fields.Function(lambda t: t.transferred_by.full_name if t.transferred_by else None)
 
 
 class RetryIn(StrictSchema):

@@ -227,7 +227,10 @@ def _finish(session: Session, dossier: Dossier, now: datetime, life: Lifecycle,
 
 # --- receiving ----------------------------------------------------------------------------------------
 
-def _total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess) -> int | None:
+def total_minutes(version: DefinitionVersion, compiled: engine.CompiledProcess | None = None) -> int | None:
+    """The dossier's whole time limit under ``version``: the process's ``totalTimeLimit``, else the declared or
+    computed sum of its steps."""
+    compiled = compiled or compiled_of(version)
     declared = time_limit_minutes(compiled.properties.get("totalTimeLimit"))
     if declared:
         return declared
@@ -319,7 +322,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
     compiled = compiled_of(version)
     cal = calendar_for(session, agency.id, now)
     counting_from = reception_start(cal, now)
-    total = _total_minutes(version, compiled)
+    total = total_minutes(version, compiled)
     due = add_working_time(cal, counting_from, timedelta(minutes=total)) if total else None
     day = now.astimezone(cal.tz).date()
     seq = next_sequence(session=session, agency_id=agency.id, day=day)
@@ -339,7 +342,7 @@ def start(*, session: Session, key: str, dossier_in: dict[str, Any], officer: Of
                  object_id=dossier.id, summary=f"Tiếp nhận hồ sơ {code} ({key} v{version.version})",
                  after={"code": code, "status": "received", "due_at": due.isoformat() if due else None}, now=now)
     life.on_dossier_started(session=session, dossier=dossier, now=now)
-    _run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
+    run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
     return dossier, secret
 
 
@@ -404,7 +407,7 @@ def _engine_data(dossier: Dossier) -> dict[str, Any]:
     return {**dossier.data, "applicant": dossier.applicant, "dossier_code": dossier.code}
 
 
-def _run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now: datetime, life: Lifecycle) -> None:
+def run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now: datetime, life: Lifecycle) -> None:
     try:
         wf = engine.start(compiled_of(dossier.version), _engine_data(dossier), now=now)
     except engine.ConditionError as exc:
@@ -512,7 +515,7 @@ def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime,
                  now=now)
     if dossier.incident_step_id is None:
         dossier.status, dossier.incident = "received", None
-        _run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
+        run_start(session=session, dossier=dossier, actor=officer, now=now, life=life)
         return dossier
     step = session.get(Step, dossier.incident_step_id)
     merged = {**(step.data or {}), **(data or {})}

@@ -17,6 +17,8 @@ from app.extensions import db
 ROLES: tuple[str, ...] = ("admin", "designer", "leader", "officer", "clerk", "auditor")
 AGENCY_KINDS: tuple[str, ...] = ("province", "department", "commune", "service_centre", "facility", "office", "other")
 UNIT_KINDS: tuple[str, ...] = ("division", "desk", "leadership", "records", "reception", "other")
+#: Where a desk receives: its agency tree, or the whole province (reception regardless of administrative boundary).
+RECEPTION_SCOPES: tuple[str, ...] = ("agency", "province")
 
 
 class Agency(db.Model):
@@ -26,6 +28,8 @@ class Agency(db.Model):
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(32), default="other")
+    #: The place name (địa danh) of its papers' date line ("Nghệ An, ngày …"); None: the parent's.
+    place: Mapped[str | None] = mapped_column(String(128))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -43,6 +47,9 @@ class Unit(db.Model):
     kind: Mapped[str] = mapped_column(String(32), default="division")
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"), index=True)
     #: The unit that leads this one (a leadership unit leads its division): a leader's units include sub-units.
+    #: ``agency``: a desk receives its agency tree's procedures; ``province``: any published procedure of its
+    #: province (Decree 118/2025: reception regardless of administrative boundary), routed to the competent agency.
+    reception_scope: Mapped[str] = mapped_column(String(16), default="agency", server_default="agency")
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

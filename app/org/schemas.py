@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import ChangeSchema, LocalDateTime, StrictSchema
-from app.org.models import AGENCY_KINDS, ROLES, UNIT_KINDS
+from app.org.models import AGENCY_KINDS, RECEPTION_SCOPES, ROLES, UNIT_KINDS
 from app.org.passwords import MIN_PASSWORD_LENGTH
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
@@ -19,12 +19,15 @@ class AgencyIn(StrictSchema):
     code = ma.fields.String(required=True, validate=CODE)
     name = ma.fields.String(required=True, validate=NAME)
     kind = ma.fields.String(load_default="other", validate=validate.OneOf(AGENCY_KINDS))
+    place = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=128),
+                             metadata={"description": "place name of its papers' date line (địa danh); null: the parent's"})
     parent_id = ma.fields.Integer(load_default=None, allow_none=True)
 
 
 class AgencyPatch(ChangeSchema):
     name = ma.fields.String(validate=NAME)
     kind = ma.fields.String(validate=validate.OneOf(AGENCY_KINDS))
+    place = ma.fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
     parent_id = ma.fields.Integer(allow_none=True)
 
 
@@ -33,6 +36,7 @@ class AgencyOut(ma.Schema):
     code = ma.fields.String()
     name = ma.fields.String()
     kind = ma.fields.String()
+    place = ma.fields.String(allow_none=True)
     parent_id = ma.fields.Integer(allow_none=True)
     created_at = LocalDateTime()
 
@@ -47,11 +51,17 @@ class UnitIn(StrictSchema):
     name = ma.fields.String(required=True, validate=NAME)
     kind = ma.fields.String(load_default="division", validate=validate.OneOf(UNIT_KINDS))
     agency_id = ma.fields.Integer(required=True)
+    reception_scope = ma.fields.String(load_default="agency", validate=validate.OneOf(RECEPTION_SCOPES), metadata={
+        "description": "agency: the desk receives its agency tree's procedures; province: any published procedure "
+                       "of its province, routed to the competent agency (Decree 118/2025)"})
 
 
 class UnitPatch(ChangeSchema):
     name = ma.fields.String(validate=NAME)
     kind = ma.fields.String(validate=validate.OneOf(UNIT_KINDS))
+    reception_scope = ma.fields.String(validate=validate.OneOf(RECEPTION_SCOPES), metadata={
+        "description": "agency: the desk receives its agency tree's procedures; province: any published procedure "
+                       "of its province, routed to the competent agency (Decree 118/2025)"})
 
 
 class UnitOut(ma.Schema):
@@ -60,6 +70,7 @@ class UnitOut(ma.Schema):
     name = ma.fields.String()
     kind = ma.fields.String()
     agency_id = ma.fields.Integer()
+    reception_scope = ma.fields.String()
     created_at = LocalDateTime()
 
 

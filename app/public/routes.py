@@ -22,7 +22,7 @@ class DossierLookup(MethodView):
     @blp.response(200, schemas.PublicDossierOut)
     def get(self, query, code):
         """Progress of a dossier for its applicant: state, current unit, due date, steps done (no names)."""
-        _throttled(code)
+        throttled(code)
         return service.lookup(session=db.session, code=code, secret=query["secret"])
 
 
@@ -33,12 +33,12 @@ class ResultContent(MethodView):
     @blp.response(200, content_type="application/octet-stream", description="the result's bytes (ranges honoured)")
     def get(self, query, code, document_id):
         """Download a result of the dossier (only its results: no other paper is reachable here)."""
-        _throttled(code)
+        throttled(code)
         document = service.result(session=db.session, code=code, secret=query["secret"], document_id=document_id)
         return delivery.content_response(document, current_app.extensions["motcua.storage"])
 
 
-def _throttled(code: str) -> None:
+def throttled(code: str) -> None:
     """Counted whatever the answer, before the lookup (atomic across workers: app.auth.throttle)."""
     try:
         throttle.reserve(session=db.session, buckets={throttle.PUBLIC_LOOKUP: request.remote_addr}, now=utcnow())

@@ -103,9 +103,15 @@ def _figures(*, received, channel, began_before, ended, start, resolved, result,
     ]
 
 
+#: Groupings counted on dossiers: the procedure, the deciding agency, the desk that received it (a province-wide
+#: desk receives for agencies not its own, and a transferred dossier is decided elsewhere than it was received).
+DOSSIER_GROUP_KEYS = {"procedure": Dossier.procedure_key, "agency": Dossier.agency_id,
+                      "receiving_desk": Dossier.receiving_unit_id}
+
+
 def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: datetime,
                     group: str | None) -> Select:
-    """Form II.06a figures counted on dossiers, one row per ``group`` (``procedure`` or none)."""
+    """Form II.06a figures counted on dossiers, one row per ``group`` (:data:`DOSSIER_GROUP_KEYS`, or none)."""
     ended = _dossier_end()
     in_period = (Dossier.received_at >= start) & (Dossier.received_at < end)
     # a dossier refused at reception (form 03) was never received: counted apart, in no other figure (it is
@@ -118,7 +124,7 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
     overdue = Dossier.due_at.is_not(None) & (Dossier.due_at < as_of) & ~paused
     resolved = (Dossier.status == DossierStatus.FINISHED) & (Dossier.finished_at >= start) & (Dossier.finished_at < end)
     closed_in = (Dossier.closed_at >= start) & (Dossier.closed_at < end)
-    key = Dossier.procedure_key if group == "procedure" else literal(None)
+    key = DOSSIER_GROUP_KEYS[group] if group else literal(None)
     stmt = select(
         key.label("key"),
         *_figures(received=received, channel=Dossier.channel, began_before=Dossier.received_at < start,
@@ -128,8 +134,24 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
         _count(in_period & refused).label("refused"),
     ).where(Dossier.received_at < end, ended.is_(None) | (ended >= start))
     stmt = restrict_dossiers(stmt, f)
-    if group == "procedure":
-        stmt = stmt.group_by(Dossier.procedure_key).order_by(Dossier.procedure_key)
+    if group:
+        stmt = stmt.group_by(key).order_by(key)
+    return stmt
+
+
+def transfers_out(*, f: Filters, start: datetime, end: datetime) -> Select:
+    """Dossiers the filter's agencies handed to another agency in the period (they count as received there)."""
+    from app.definitions.models import DefinitionVersion, ProcessDefinition
+    from app.dossiers.models import DossierTransfer as T
+
+    stmt = select(func.count()).select_from(T).where(T.transferred_at >= start, T.transferred_at < end)
+    if f.agencies is not None:
+        stmt = stmt.where(T.from_agency_id.in_(f.agencies))
+    if f.procedure:
+        stmt = stmt.where(T.from_version_id.in_(select(DefinitionVersion.id).join(ProcessDefinition).where(
+            ProcessDefinition.key == f.procedure)))
+    if f.scope is not None:
+        stmt = stmt.where(T.from_agency_id.in_(f.scope.agencies))
     return stmt
 
 

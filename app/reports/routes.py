@@ -18,6 +18,7 @@ from app.api import printable
 from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
+from app.printing.answer import pdf_answer, render_pdf
 from app.reports import export, rollup, schemas, service, tracking_book
 from app.scheduler.runner import ROLLUP, register_tick_handler
 
@@ -153,10 +154,11 @@ class StepRows(MethodView):
 
 
 TRACKING_BOOK_DOC = {"responses": {"200": {"description": "Form 07 as JSON, XLSX (?format=xlsx) or a printable page "
-                                                         "(?format=html)", "content": {
+                                                         "(?format=html) or PDF (?format=pdf)", "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/TrackingBookOut"}},
     CONTENT_TYPES["xlsx"]: {"schema": {"type": "string", "format": "binary"}},
     "text/html; charset=utf-8": {"schema": {"type": "string"}},
+    "application/pdf": {"schema": {"type": "string", "format": "binary"}},
 }}}}
 
 
@@ -177,10 +179,13 @@ class TrackingBook(MethodView):
                                               officer=current_officer(), reads_all=f.scope is None)
         book = tracking_book.book(session=db.session, f=f, p=p, now=now, agency=agency)
         tz = _tz()
-        if query["format"] == "html":
-            return printable("tracking_book.html", b=book, rows=tracking_book.page_rows(book, tz),
-                             columns=tracking_book.COLUMNS, date_columns=tracking_book.DATE_COLUMNS,
-                             printed_at=tracking_book.local(now, tz))
+        if query["format"] in ("html", "pdf"):
+            page = {"b": book, "rows": tracking_book.page_rows(book, tz), "columns": tracking_book.COLUMNS,
+                    "date_columns": tracking_book.DATE_COLUMNS, "printed_at": tracking_book.local(now, tz)}
+            if query["format"] == "html":
+                return printable("tracking_book.html", **page)
+            return pdf_answer(render_pdf("tracking_book.html", landscape=True, **page),
+                              tracking_book.filename(p, "pdf"))
         if query["format"] == "xlsx":
             headers = {"Content-Disposition": f'attachment; filename="{tracking_book.filename(p, "xlsx")}"',
                        "X-Content-Type-Options": "nosniff"}

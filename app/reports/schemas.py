@@ -43,14 +43,14 @@ class PageQuery(StrictSchema):
 
 # --- form 07: the tracking book (app/reports/tracking_book.py) -------------------------------------------------
 
-TRACKING_BOOK_FORMATS = ("json", "xlsx", "html")
+TRACKING_BOOK_FORMATS = ("json", "xlsx", "html", "pdf")
 
 
 class TrackingBookQuery(PeriodQuery):
     """The period and filters of the other reports; ``format`` is json, xlsx or a printable html page."""
 
     format = ma.fields.String(load_default="json", validate=validate.OneOf(TRACKING_BOOK_FORMATS),
-                              metadata={"description": "json (default), xlsx, or html (printable, A4 landscape)"})
+                              metadata={"description": "json (default), xlsx, html (printable, A4 landscape) or pdf"})
 
 
 class TrackingBookPeriodOut(ma.Schema):

@@ -19,12 +19,12 @@ from app.calendar import working_time_between
 from app.calendar.service import calendar_for
 from app.definitions.models import ProcessDefinition
 from app.errors import NotFound, Unprocessable
-from app.org.models import Officer, Unit
+from app.org.models import Agency, Officer, Unit
 from app.org.service import descendant_agency_ids, get_agency_by_code, get_unit_by_code
 from app.reports import queries, rollup
 from app.reports.queries import Filters, Scope
 
-GROUPINGS = ("procedure", "unit", "officer", "month")
+GROUPINGS = ("procedure", "agency", "receiving_desk", "unit", "officer", "month")
 FORMATS = ("json", "csv", "xlsx")
 EARLIEST_YEAR = 2000
 COUNTS = ("received", "received_online", "received_direct_or_postal", "carried_over", "resolved",
@@ -170,6 +170,25 @@ def _procedure_labels(session: Session, keys) -> dict[str, str]:
                                 .where(ProcessDefinition.key.in_(keys))).all())
 
 
+def _agency_labels(session: Session, ids) -> dict[int, tuple[str, str]]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return {a.id: (a.code, a.name) for a in session.execute(select(Agency.id, Agency.code, Agency.name)
+                                                            .where(Agency.id.in_(ids)))}
+
+
+def _dossier_group_rows(session: Session, group_by: str, found: list[Any]) -> list[dict[str, Any]]:
+    """Rows keyed by procedure key, or by the agency's / desk's code (a dossier with no desk: key None)."""
+    if group_by == "procedure":
+        names = _procedure_labels(session, [r.key for r in found])
+        return [{"key": r.key, "label": names.get(r.key, r.key), **_figures(r)} for r in found]
+    labels = (_agency_labels if group_by == "agency" else _unit_labels)(session, [r.key for r in found])
+    rows = [{"key": labels.get(r.key, (None,))[0], "label": labels.get(r.key, (None, "Không xác định"))[1],
+             **_figures(r)} for r in found]
+    return sorted(rows, key=lambda r: (r["key"] is None, r["key"] or ""))
+
+
 def _figures(row: Any, *, per_step: bool = False) -> dict[str, Any]:
     """Nested figures of one row (or mapping); the on-time rate of steps leaves out steps whose time is not counted."""
     m = row._mapping if hasattr(row, "_mapping") else row
@@ -205,7 +224,7 @@ def _month_starts(p: Period) -> Iterator[tuple[str, datetime, datetime]]:
 def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, now: datetime) -> dict[str, Any]:
     """Received / resolved / in progress (form II.06a) per group, and the dossier total of the whole filter."""
     rows: list[dict[str, Any]] = []
-    if group_by != "procedure":
+    if group_by not in queries.DOSSIER_GROUP_KEYS:
         total_row = session.execute(queries.dossier_summary(f=f, start=p.start, end=p.end, as_of=p.as_of,
                                                             group=None)).one()
     if group_by == "month":
@@ -213,11 +232,10 @@ def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, no
             row = session.execute(queries.dossier_summary(f=f, start=start, end=end, as_of=min(end, now),
                                                           group=None)).one()
             rows.append({"key": key, "label": key, **_figures(row)})
-    elif group_by == "procedure":
+    elif group_by in queries.DOSSIER_GROUP_KEYS:
         found = session.execute(queries.dossier_summary(f=f, start=p.start, end=p.end, as_of=p.as_of,
-                                                        group="procedure")).all()
-        names = _procedure_labels(session, [r.key for r in found])
-        rows = [{"key": r.key, "label": names.get(r.key, r.key), **_figures(r)} for r in found]
+                                                        group=group_by)).all()
+        rows = _dossier_group_rows(session, group_by, found)
         # every dossier is in exactly one procedure's row: the total is their sum (no second pass over dossiers)
         total_row = {name: sum(r._mapping[name] for r in found) for name in DOSSIER_COUNTS}
     elif group_by in ("unit", "officer"):
@@ -227,8 +245,11 @@ def summary(*, session: Session, f: Filters, p: Period, group_by: str | None, no
             code, name = labels.get(r["key"], (None, "Chưa phân công" if group_by == "officer" else "Không xác định"))
             rows.append({"key": code, "label": name, **_figures(r, per_step=True)})
         rows.sort(key=lambda r: (r["key"] is None, r["key"] or ""))
+    total = _figures(total_row)
+    # handed to the competent agency (counted as received there, not here): a figure of the whole filter
+    total["transferred"] = session.scalar(queries.transfers_out(f=f, start=p.start, end=p.end))
     return {"period": p.describe(), "group_by": group_by, "counts": "steps" if group_by in ("unit", "officer")
-            else "dossiers", "rows": rows, "total": _figures(total_row)}
+            else "dossiers", "rows": rows, "total": total}
 
 
 _FLOWS = ("received", "received_online", "received_direct_or_postal", "resolved", "resolved_early",

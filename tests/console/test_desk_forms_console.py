@@ -150,3 +150,53 @@ def test_forms_04_and_05_print_after_an_extension_and_a_stop(server, browser):
     assert not browser.find_elements("css selector", "#supplement-form")  # a closed dossier is asked nothing
     assert find(browser, "#print-apology").is_displayed()
     shot(browser, "desk-04-forms-04-05")
+
+
+def test_a_form_pdf_is_opened_and_kept_with_the_dossier(server, browser):
+    """The PDF button beside a form: the PDF opens in a new tab and stays a document of the dossier."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    dossier_id = server.state["dossier_id"]
+    login(browser, server, CLERK)
+    go(browser, server, f"#/dossiers/{dossier_id}")
+    button = wait(browser, f'[data-pdf="dossiers/{dossier_id}/stop-notice"]')
+    main, before = browser.current_window_handle, set(browser.window_handles)
+    button.click()
+    WebDriverWait(browser, TIMEOUT).until(lambda d: len(set(d.window_handles) - before) == 1)
+    browser.switch_to.window(next(iter(set(browser.window_handles) - before)))
+    WebDriverWait(browser, TIMEOUT).until(lambda d: d.current_url.startswith("blob:"))
+    browser.close()
+    browser.switch_to.window(main)
+    listed = api(server, "GET", f"dossiers/{dossier_id}/documents", CLERK)
+    assert [d["form_ref"] for d in listed if d["form_ref"]] == ["05"]
+
+
+def test_the_leader_opens_the_tracking_book_for_a_period(server, browser):
+    login(browser, server, CHAIR)
+    go(browser, server, "#/reports")
+    section = wait(browser, "#tracking-book")
+    assert "Sổ theo dõi hồ sơ (Mẫu 07)" in section.text
+    first = section.find_element("css selector", 'input[name="from"]')
+    browser.execute_script("arguments[0].value = '2026-01-01'", first)
+    html = _printed(browser, section.find_element("css selector", '[data-book="html"]'), "Mẫu số 07")
+    code = api(server, "GET", f"dossiers/{server.state['dossier_id']}", CLERK)["code"]
+    assert code in html and "Tổng số" in html
+    shot(browser, "desk-05-tracking-book")
+
+
+def test_the_clerk_refuses_a_dossier_at_reception_and_prints_form_03(server, browser):
+    login(browser, server, CLERK)
+    go(browser, server, f"#/reception?key={KEY}")
+    form = wait(browser, "#reception-form")
+    set_input(form.find_element("name", "applicant.name"), "Lê Văn Tám")
+    refusal = wait(browser, "#refusal-form")
+    refusal.find_element("css selector", "button[type=submit]").click()  # no reason: said next to the field
+    wait(browser, '#refusal-form .mf-field-error[data-error-for="reason"]')
+    set_input(refusal.find_element("name", "reason"), "Không thuộc thẩm quyền giải quyết của UBND xã")
+    refusal.find_element("css selector", "button[type=submit]").click()
+    code = wait(browser, "#refusal-code").text
+    assert code.startswith("NA-HN-")
+    html = _printed(browser, find(browser, "#print-refusal"), "Mẫu số 03")
+    assert "Không thuộc thẩm quyền giải quyết của UBND xã" in html and "Lê Văn Tám" in html
+    found = api(server, "GET", f"dossiers?code={code}", CLERK)
+    assert [d["status"] for d in found] == ["refused"]
+    shot(browser, "desk-06-refusal")

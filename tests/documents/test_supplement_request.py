@@ -44,7 +44,7 @@ def test_a_request_pauses_the_dossier_and_the_supplement_resumes_it(docs, clock)
     assert any("bổ sung hồ sơ (Mẫu 02)" in (row.get("note") or "") for row in sheet["rows"]), sheet["rows"]
     html = docs.client.get(f"/api/v1/dossiers/{dossier['id']}/supplement-requests/{asked['id']}?format=html",
                            headers=docs.h(CLERK)).text
-    for text in ("Mẫu số 02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    for text in ("Mẫu số 02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                  f"Số: {asked['number']}/PYCBS", "Bản vẽ thiết kế", "Ký lại trang 2 của đơn", dossier["code"]):
         assert text in html, text
     # a plain resume would leave the request open: refused

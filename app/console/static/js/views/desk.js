@@ -5,7 +5,7 @@ import { api, ApiError, hasRole } from '../api.js';
 import { tr } from '../i18n.js';
 import { badge, field, h, onSubmit, showOk, showProblem, time } from '../ui.js';
 import { attachPoint, isOpen, showDocProblem } from './documents.js';
-import { openHtml } from './officer.js';
+import { openHtml, openPdf } from './officer.js';
 
 /** Who issues and answers form 02 (the API decides): clerks and leaders at the desk, officers working the dossier. */
 export function mayAsk(dossier) {
@@ -37,7 +37,9 @@ function pointAtComponents(keys) {
 }
 
 function printButton(label, path, scope, attrs = {}) {
-  return h('button.mf-secondary', { type: 'button', ...attrs, onclick: () => openHtml(path, scope) }, label);
+  return h('span.mf-print', h('button.mf-secondary', { type: 'button', ...attrs, onclick: () => openHtml(path, scope) }, label),
+    ' ', h('button.mf-secondary', { type: 'button', title: tr('Tải bản PDF (lưu vào hồ sơ)', 'PDF (kept with the dossier)'),
+      dataset: { pdf: path }, onclick: () => openPdf(path, scope) }, 'PDF'));
 }
 
 /** The printable forms 04 and 05, when the dossier has the event they print. */

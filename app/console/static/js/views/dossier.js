@@ -4,7 +4,7 @@ import { tr } from '../i18n.js';
 import { diagram } from './designer.js';
 import { deskSection } from './desk.js';
 import { attachPoint, documentsSection } from './documents.js';
-import { dueCell, dueMark, openHtml, stepStatus } from './officer.js';
+import { dueCell, dueMark, openHtml, openPdf, stepStatus } from './officer.js';
 import { h, input, loading, page, select, table, time } from '../ui.js';
 
 const STATUSES = ['received', 'processing', 'paused', 'finished', 'withdrawn', 'stopped', 'incident'];
@@ -61,7 +61,9 @@ export async function dossierView(id, notice = null) {
         h('div', tr('Trạng thái: ', 'Status: '), h('strong', { id: 'dossier-status' }, d.status), d.incident ? ` — ${d.incident}` : ''),
         h('div.mf-actions',
           h('button.mf-secondary', { type: 'button', id: 'print-receipt', onclick: () => openHtml(`dossiers/${id}/receipt`, messages) }, tr('Giấy tiếp nhận (in)', 'Receipt (print)')),
-          h('button.mf-secondary', { type: 'button', onclick: () => openHtml(`dossiers/${id}/control-sheet`, messages) }, tr('Phiếu kiểm soát (in)', 'Control sheet (print)'))),
+          h('button.mf-secondary', { type: 'button', id: 'pdf-receipt', onclick: () => openPdf(`dossiers/${id}/receipt`, messages) }, tr('Giấy tiếp nhận (PDF)', 'Receipt (PDF)')),
+          h('button.mf-secondary', { type: 'button', onclick: () => openHtml(`dossiers/${id}/control-sheet`, messages) }, tr('Phiếu kiểm soát (in)', 'Control sheet (print)')),
+          h('button.mf-secondary', { type: 'button', id: 'pdf-control-sheet', onclick: () => openPdf(`dossiers/${id}/control-sheet`, messages) }, tr('Phiếu kiểm soát (PDF)', 'Control sheet (PDF)'))),
         h('p.mf-help', tr('Mã tra cứu công khai được in trên giấy tiếp nhận lúc tiếp nhận (chỉ hiện một lần).',
           'The public lookup code is printed on the receipt at reception (shown once).'))),
       h('div.mf-card', h('h2', tr('Bước hiện tại', 'Current steps')), table([

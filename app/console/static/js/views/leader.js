@@ -18,6 +18,32 @@ function generic(value) {
   return h('span', String(value ?? ''));
 }
 
+/** Form 07 (sổ theo dõi hồ sơ) for a period: the printable page, the spreadsheet or the PDF. */
+function trackingBook(messages) {
+  const today = new Date();
+  const iso = (d) => d.toISOString().slice(0, 10);
+  const first = h('input', { type: 'date', name: 'from', value: iso(new Date(today.getFullYear(), today.getMonth(), 1)) });
+  const last = h('input', { type: 'date', name: 'to', value: iso(today) });
+  const open = async (format) => {
+    const win = format === 'xlsx' ? null : window.open('', '_blank');
+    try {
+      const res = await api('reports/tracking-book', { query: { from: first.value, to: last.value, format }, raw: true });
+      const types = { html: 'text/html', pdf: 'application/pdf', xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
+      const url = URL.createObjectURL(new Blob([await res.blob()], { type: types[format] }));
+      if (win) win.location = url;
+      else { const a = h('a', { href: url, download: `so-theo-doi-ho-so_${first.value}_${last.value}.xlsx`, hidden: true }); document.body.append(a); a.click(); a.remove(); }
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (e) {
+      if (win) win.close();
+      if (e.status !== 401) showProblem(messages, e);
+    }
+  };
+  const button = (format, label) => h('button.mf-secondary', { type: 'button', dataset: { book: format }, onclick: () => open(format) }, label);
+  return h('section.mf-card', { id: 'tracking-book' }, h('h2', tr('Sổ theo dõi hồ sơ (Mẫu 07)', 'Tracking book (form 07)')),
+    h('div.mf-actions', h('label', tr('Từ ngày ', 'From '), first), h('label', tr(' đến ngày ', ' to '), last),
+      button('html', tr('Xem, in', 'View, print')), button('xlsx', 'XLSX'), button('pdf', 'PDF')));
+}
+
 export async function reportsView() {
   const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -32,6 +58,8 @@ export async function reportsView() {
   const parts = [h('h1', tr('Báo cáo, hồ sơ quá hạn', 'Reports and overdue')), messages];
   // /reports needs the bearer token: fetched with it and opened as a printable page.
   if (hasReportPage) parts.push(h('p', h('button.mf-secondary', { type: 'button', id: 'reports-page', onclick: () => openHtml('/reports', messages, false) }, tr('Mở trang báo cáo', 'Open the report page'))));
+
+  if (await hasPath('/api/v1/reports/tracking-book', 'get')) parts.push(trackingBook(messages));
 
   const unitPicker = h('form.mf-actions', { onsubmit: (e) => { e.preventDefault(); location.hash = `#/reports?unit=${new FormData(e.target).get('unit')}`; } },
     select('unit', [['', tr('— mọi đơn vị của tôi —', '— all my units —')], ...(me.units || []).map((u) => [u.code, `${u.code} — ${u.name}`])]),

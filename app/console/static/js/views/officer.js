@@ -197,6 +197,20 @@ export async function openHtml(path, messages, asFormat = true) {
   }
 }
 
+/** Open a form's PDF (stored as a document of the dossier on its first print) in a new tab, with the token. */
+export async function openPdf(path, messages) {
+  const win = window.open('', '_blank');
+  try {
+    const res = await api(path, { query: { format: 'pdf' }, raw: true });
+    const url = URL.createObjectURL(new Blob([await res.blob()], { type: 'application/pdf' }));
+    if (win) win.location = url; else location.href = url;
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+  } catch (e) {
+    if (win) win.close();
+    if (e.status !== 401) showProblem(messages, e);
+  }
+}
+
 /**
  * The reception checklist of a procedure: a checkbox per component (required ones marked and checked), a file
  * input per component for its scan. File inputs carry no `name` (drafts keep what is typed, never files).
@@ -317,5 +331,35 @@ export async function receptionView() {
         h('a', { href: `#/dossiers/${receipt.id}`, id: 'open-dossier' }, tr('Xem hồ sơ', 'View the dossier')))));
     result.scrollIntoView({ block: 'start' });
   });
-  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form);
+  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form, refusalForm(form, checklist, result));
+}
+
+/**
+ * Form 03: the same applicant and papers as the reception form above, refused with a reason (recorded with a
+ * code, closed at once, no clock); printed as a page or a PDF.
+ */
+function refusalForm(reception, checklist, result) {
+  const refusal = h('form.mf-form.mf-card', { id: 'refusal-form' },
+    h('h2', tr('Từ chối tiếp nhận (Mẫu 03)', 'Refuse at reception (form 03)')),
+    h('p.mf-help', tr('Dùng người nộp, thủ tục và giấy tờ đã nhập ở trên.', 'Uses the applicant, procedure and papers entered above.')),
+    field(tr('Lý do từ chối', 'Reason'), h('textarea', { name: 'reason', rows: 2 }), { required: true, name: 'reason' }),
+    h('div.mf-actions', h('button.mf-secondary', { type: 'submit' }, tr('Từ chối tiếp nhận', 'Refuse'))));
+  onSubmit(refusal, async (rd) => {
+    const d = new FormData(reception);
+    const applicant = {};
+    ['name', 'id_number', 'phone', 'email', 'address'].forEach((k) => { const v = d.get(`applicant.${k}`); if (v) applicant[k] = v; });
+    const ticked = [...checklist.querySelectorAll('input[type=checkbox][data-component]')].filter((b) => b.checked)
+      .map((b) => ({ component: b.dataset.component }));
+    const documents = [...ticked, ...(d.get('documents') || '').split('\n').map((x) => x.trim()).filter(Boolean).map((name) => ({ name }))];
+    const form03 = await api(`procedures/${encodeURIComponent(d.get('procedure'))}/refusals`,
+      { method: 'POST', body: { applicant, documents, reason: rd.get('reason') } });
+    refusal.reset();
+    result.replaceChildren(h('div.mf-ok.mf-card', { role: 'status' },
+      h('h2', tr('Đã lập phiếu từ chối tiếp nhận ', 'Refusal recorded '), h('span', { id: 'refusal-code' }, form03.code)),
+      h('div.mf-actions',
+        h('button.mf-secondary', { type: 'button', id: 'print-refusal', onclick: () => openHtml(`dossiers/${form03.id}/refusal`, result) }, tr('In phiếu (Mẫu 03)', 'Print (form 03)')),
+        h('button.mf-secondary', { type: 'button', id: 'pdf-refusal', onclick: () => openPdf(`dossiers/${form03.id}/refusal`, result) }, 'PDF'))));
+    result.scrollIntoView({ block: 'start' });
+  });
+  return refusal;
 }
