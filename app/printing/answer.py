@@ -1,9 +1,10 @@
 """A printed form over HTTP: ``?format=html`` its page, ``?format=pdf`` its PDF — stored as a document of the
-dossier on the first print (``app.flows.issue_form``, handed in by :func:`app.printing.init_app`), so every later print is those same bytes (ETag = sha-256).
+dossier on the first print (``app.flows.issue_form``, handed in by :func:`app.printing.init_app`), so every
+later print is those same bytes (ETag = sha-256).
 
 Why stored: a form handed to the applicant (01–05) is a paper of the dossier's record; what was printed must
 stay what it was. Forms that are records kept up to date (06, the control sheet; 07, the tracking book) are
-rendered fresh each time instead (:func:`app.api.pdf_answer`).
+rendered fresh each time instead (:func:`pdf_answer`).
 """
 from __future__ import annotations
 
