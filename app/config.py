@@ -18,6 +18,7 @@
 | ``PASSWORD_HASH_CONCURRENCY`` | ``2`` | argon2 hashes one process runs at once (a login waiting > 5 s is a 503) |
 | ``DOCUMENT_STORAGE`` | ``local`` | where dossiers' files live: ``local`` (``DOCUMENT_STORAGE_ROOT``, default ``instance/documents``) or ``s3`` (``DOCUMENT_S3_BUCKET``, ``_PREFIX``, ``_ENDPOINT_URL``, ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``) |
 | ``DOCUMENT_STAGING_DIR`` | ``instance/staging`` | uploads are hashed and inspected here before they are stored |
+| ``PUBLIC_BASE_URL`` | the request's host | where the applicants' lookup page is reached (form 01's QR code: ``<url>/tra-cuu/<code>``) |
 | ``GC_FREEZE_AFTER_REQUESTS`` | ``100`` | after this many requests a process freezes its warm heap (``app.warm_heap``); 0: never |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
@@ -74,6 +75,7 @@ class SettingsError(ValueError):
 #: name → how the text becomes the value. JSON values may be given per agency: ``{"CB-SNV": …, "default": …}``.
 OPTIONAL_FROM_ENV: dict[str, Any] = {
     "NOTIFICATION_WEBHOOK_URL": str,
+    "PUBLIC_BASE_URL": str,
     **{name: str for name in ("DOCUMENT_STORAGE", "DOCUMENT_STORAGE_ROOT", "DOCUMENT_STAGING_DIR", "DOCUMENT_S3_BUCKET",
                               "DOCUMENT_S3_PREFIX", "DOCUMENT_S3_ENDPOINT_URL", "DOCUMENT_S3_REGION",
                               "DOCUMENT_S3_ACCESS_KEY", "DOCUMENT_S3_SECRET_KEY")},
@@ -112,7 +114,7 @@ def check_settings(config: Mapping[str, Any]) -> None:
 
     ``DUE_SOON_FRACTION``: a number in (0, 1), or such numbers per agency; ``ESCALATION_DELAYS``: working
     durations for ``escalate_unit_leader`` and ``escalate_agency_leader`` (or per agency);
-    ``NOTIFICATION_WEBHOOK_URL``: an ``http(s)://`` URL; the whole numbers of :data:`POSITIVE_INTS` at least
+    ``NOTIFICATION_WEBHOOK_URL`` and ``PUBLIC_BASE_URL``: ``http(s)://`` URLs; the whole numbers of :data:`POSITIVE_INTS` at least
     their least value; ``CATALOG_REVIEW_MONTHS`` 1..120 months (or per agency); ``THROTTLE_*`` ``[count,
     seconds]``.
     """
@@ -140,9 +142,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
                     parse_working_duration(text)
                 except DurationError as exc:
                     raise SettingsError(f"ESCALATION_DELAYS.{kind}: {exc}") from None
-    url = config.get("NOTIFICATION_WEBHOOK_URL")
-    if url and not str(url).startswith(("http://", "https://")):
-        raise SettingsError(f"NOTIFICATION_WEBHOOK_URL: {url!r} is not an http(s) URL")
+    for name in ("NOTIFICATION_WEBHOOK_URL", "PUBLIC_BASE_URL"):
+        url = config.get(name)
+        if url and not str(url).startswith(("http://", "https://")):
+            raise SettingsError(f"{name}: {url!r} is not an http(s) URL")
     for name, least in POSITIVE_INTS.items():
         value = config.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):

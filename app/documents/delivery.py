@@ -17,17 +17,17 @@ from app.errors import NotFound, ServiceUnavailable
 from app.text import fold
 
 
-def _disposition(filename: str) -> str:
-    """``attachment`` with an ASCII fallback and the exact UTF-8 name (RFC 6266 / 5987)."""
+def disposition(filename: str, kind: str = "attachment") -> str:
+    """``attachment`` (or ``inline``) with an ASCII fallback and the exact UTF-8 name (RFC 6266 / 5987)."""
     ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in fold(filename))
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def content_response(document: Document, storage: Storage) -> Response:
     """200, 206, 304 or 416 for the document's bytes, streamed in chunks."""
     etag = document.sha256
     headers = {"ETag": f'"{etag}"', "Accept-Ranges": "bytes", "Cache-Control": "private, no-cache",
-               "Content-Disposition": _disposition(document.filename), "X-Content-Type-Options": "nosniff"}
+               "Content-Disposition": disposition(document.filename), "X-Content-Type-Options": "nosniff"}
     if request.if_none_match and request.if_none_match.contains(etag):
         return Response(status=304, headers=headers)
     size = document.size

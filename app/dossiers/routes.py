@@ -139,14 +139,17 @@ class DossierReceipt(MethodView):
     @blp.response(200, schemas.ReceiptOut)
     @blp.doc(**json_or_html_doc("ReceiptOut"))
     def get(self, query, dossier_id):
-        """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON or printable HTML (``?format=html``)."""
+        """Form 01 (Giấy tiếp nhận hồ sơ và hẹn trả kết quả) as JSON, a printable page (``?format=html``) or a PDF
+        (``?format=pdf``, kept with the dossier); the printed form carries a QR code of the lookup page."""
         dossier = _readable(dossier_id)
         receipt = records.receipt(session=db.session, dossier=dossier)
         flows.shown(session=db.session, now=utcnow(), steps=receipt["current_steps"])
+        if query["format"] == "json":
+            return receipt
         lookup = qr.lookup_url(dossier.code, current_app.config.get("PUBLIC_BASE_URL") or request.url_root)
         paper = answer.Paper(form="01", template="receipt.html", number=dossier.code)
         return answer.answer(query["format"], paper, dossier, r=receipt, agency=dossier.agency,
-                             lookup_url=lookup, qr=qr.qr_svg(lookup)) or receipt
+                             lookup_url=lookup, qr=qr.qr_svg(lookup))
 
 
 @blp.route("/dossiers/<int:dossier_id>/control-sheet")

@@ -523,13 +523,18 @@ def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime,
     return dossier
 
 
+def check_not_closed(dossier: Dossier) -> None:
+    """A finished, withdrawn, stopped or refused dossier is moved no more (409 ``dossier_closed``)."""
+    if dossier.status in CLOSED_STATUSES:
+        raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}).", code="dossier_closed",
+                       detail_en=f"The dossier is already {dossier.status}.")
+
+
 def close(*, session: Session, dossier_id: int, officer: Officer, status: str, reason: str, now: datetime,
           life: Lifecycle, if_match: int | None = None) -> Dossier:
     """Withdraw (rút hồ sơ, the applicant asks) or stop (dừng xử lý) a dossier: its open steps are cancelled."""
     dossier = lock(session=session, dossier_id=dossier_id, if_match=if_match)
-    if dossier.status in CLOSED_STATUSES:
-        raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}).", code="dossier_closed",
-                       detail_en=f"The dossier is already {dossier.status}.")
+    check_not_closed(dossier)
     before = dossier.status
     if dossier.state is not None:
         wf = load_workflow(dossier)

@@ -24,7 +24,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import engine
 from app.audit import service as audit
 from app.calendar import add_working_time, reception_start
 from app.calendar.service import calendar_for
@@ -32,7 +31,7 @@ from app.definitions import service as definitions
 from app.definitions.models import DefinitionVersion, ProcessDefinition
 from app.dossiers import service
 from app.dossiers.lifecycle import Lifecycle
-from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, DossierTransfer
+from app.dossiers.models import Dossier, DossierStatus, DossierTransfer
 from app.dossiers.published import compiled_of
 from app.errors import Conflict, Unprocessable
 from app.org.models import Agency, Officer
@@ -84,9 +83,7 @@ def transfer(*, session: Session, dossier_id: int, officer: Officer, agency_id: 
              reason: str, now: datetime, life: Lifecycle, if_match: int | None = None) -> Dossier:
     """Hand the dossier to the competent agency's procedure, in one transaction (see the module's rules)."""
     dossier = service.lock(session=session, dossier_id=dossier_id, if_match=if_match)
-    if dossier.status in CLOSED_STATUSES:
-        raise Conflict(f"Hồ sơ đã kết thúc ({dossier.status}).", code="dossier_closed",
-                       detail_en=f"The dossier is already {dossier.status}.")
+    service.check_not_closed(dossier)
     if dossier.status == DossierStatus.PAUSED:
         raise Conflict("Hồ sơ đang tạm dừng; tiếp tục hồ sơ trước khi chuyển.", code="dossier_paused",
                        detail_en="The dossier is paused; resume it before transferring it.")
@@ -98,9 +95,7 @@ def transfer(*, session: Session, dossier_id: int, officer: Officer, agency_id: 
                              from_version_id=dossier.definition_version_id, to_version_id=version.id, reason=reason,
                              clock=transfer_clock(version), due_before=dossier.due_at, transferred_at=now,
                              transferred_by_id=officer.id)
-    if dossier.state is not None:
-        wf = service.load_workflow(dossier)
-        engine.cancel(wf)
+    # the old engine state is replaced below (a new workflow under the target version): nothing to cancel in it
     for row in service.open_steps(session, dossier.id):
         row.status, row.ended_at, row.cancel_reason = "cancelled", now, "transferred"
     cal = calendar_for(session, agency.id, now)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, current_app, render_template
 
@@ -40,10 +39,8 @@ def render_pdf(template: str, *, landscape: bool = False, **context) -> bytes:
 
 def pdf_answer(pdf: bytes, filename: str) -> Response:
     """A PDF made for this request (a record that changes, as form 06 or 07): not stored."""
-    ascii_name = "".join(ch if 32 <= ord(ch) < 127 and ch not in '"\\' else "_" for ch in filename)
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}",
-        "Cache-Control": "private, no-store"})
+        "Content-Disposition": delivery.disposition(filename, "inline"), "Cache-Control": "private, no-store"})
 
 
 @dataclass(frozen=True)

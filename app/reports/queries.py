@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Select, and_, func, literal, select
 
 from app.deadlines.models import DossierPause
-from app.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus, Step, StepStatus
+from app.definitions.models import DefinitionVersion, ProcessDefinition
+from app.dossiers.models import OPEN_STATUSES, Dossier, DossierStatus, DossierTransfer, Step, StepStatus
 from app.reports.models import DAY_COUNTS, ReportStepDay
 
 ONLINE = "online"
@@ -141,9 +142,7 @@ def dossier_summary(*, f: Filters, start: datetime, end: datetime, as_of: dateti
 
 def transfers_out(*, f: Filters, start: datetime, end: datetime) -> Select:
     """Dossiers the filter's agencies handed to another agency in the period (they count as received there)."""
-    from app.definitions.models import DefinitionVersion, ProcessDefinition
-    from app.dossiers.models import DossierTransfer as T
-
+    T = DossierTransfer
     stmt = select(func.count()).select_from(T).where(T.transferred_at >= start, T.transferred_at < end)
     if f.agencies is not None:
         stmt = stmt.where(T.from_agency_id.in_(f.agencies))

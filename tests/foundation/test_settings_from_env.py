@@ -30,6 +30,7 @@ def test_unset_settings_keep_their_defaults(monkeypatch, tmp_path):
     {"ESCALATION_DELAYS": {"escalate_unit_leader": "bốn giờ", "escalate_agency_leader": "P1D"}},
     {"ESCALATION_DELAYS": {"escalate_unit_leader": "PT4H"}},
     {"NOTIFICATION_WEBHOOK_URL": "file:///etc/passwd"},
+    {"PUBLIC_BASE_URL": "javascript:alert(1)"},
     {"SCHEDULER_TICK_SECONDS": 0},
     {"JSON_MAX_DEPTH": 1},
     {"CATALOG_REVIEW_MONTHS": {"CB": 0}},
