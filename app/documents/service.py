@@ -160,7 +160,9 @@ def sheet_rows(*, session: Session, dossier: Dossier) -> list[dict[str, Any]]:
     rows = []
     for document in list_for(session=session, dossier_id=dossier.id):
         signers = [s.get("signer") for s in document.signatures or [] if s.get("signer")]
-        rows.append({"component": document.component, "component_name": names.get(document.component, document.component),
+        # a form the service issued is named by its note ("Mẫu số 01 – …, số …"): no component declares it
+        name = document.note if document.form_ref else names.get(document.component, document.component)
+        rows.append({"component": document.component, "component_name": name, "issued": document.form_ref is not None,
                      "version": document.version, "filename": document.filename,
                      "step": labels.get(document.step_id) if document.step_id else None,
                      "uploaded_by": document.uploaded_by.full_name if document.uploaded_by else None,

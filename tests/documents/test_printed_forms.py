@@ -95,6 +95,8 @@ def test_form_01_is_a_pdf_with_heading_qr_and_fonts_and_is_stored_once(docs, cli
     assert [(d["form_ref"], d["component"], d["kind"]) for d in forms] == [("01", "mau-so-01", "pdf")]
     assert forms[0]["note"] == f"Mẫu số 01 – Giấy tiếp nhận hồ sơ và hẹn trả kết quả, số {dossier['code']}"
     assert forms[0]["sha256"] == first.headers["ETag"].strip('"')
+    sheet = client.get(f"/api/v1/dossiers/{dossier['id']}/control-sheet", headers=docs.h(CLERK)).get_json()
+    assert [d["component_name"] for d in sheet["documents"]] == [forms[0]["note"]]  # named, not "mau-so-01"
     # a form is not an applicant's paper: never offered for reuse
     reusable = client.get(f"/api/v1/documents/reusable?id_number={APPLICANT['id_number']}",
                           headers=docs.h(CLERK)).get_json()
