@@ -197,6 +197,7 @@ def test_the_clerk_refuses_a_dossier_at_reception_and_prints_form_03(server, bro
     assert code.startswith("NA-HN-")
     html = _printed(browser, find(browser, "#print-refusal"), "Mẫu số 03")
     assert "Không thuộc thẩm quyền giải quyết của UBND xã" in html and "Lê Văn Tám" in html
+    assert find(browser, '#reception-form [name="applicant.name"]').get_attribute("value") == ""  # ready for the next
     found = api(server, "GET", f"dossiers?code={code}", CLERK)
     assert [d["status"] for d in found] == ["refused"]
     shot(browser, "desk-06-refusal")

@@ -331,14 +331,14 @@ export async function receptionView() {
         h('a', { href: `#/dossiers/${receipt.id}`, id: 'open-dossier' }, tr('Xem hồ sơ', 'View the dossier')))));
     result.scrollIntoView({ block: 'start' });
   });
-  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form, refusalForm(form, checklist, result));
+  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form, refusalForm(form, checklist, result, () => { draft.clear(); form.reset(); showChecklist(); }));
 }
 
 /**
  * Form 03: the same applicant and papers as the reception form above, refused with a reason (recorded with a
  * code, closed at once, no clock); printed as a page or a PDF.
  */
-function refusalForm(reception, checklist, result) {
+function refusalForm(reception, checklist, result, cleared) {
   const refusal = h('form.mf-form.mf-card', { id: 'refusal-form' },
     h('h2', tr('Từ chối tiếp nhận (Mẫu 03)', 'Refuse at reception (form 03)')),
     h('p.mf-help', tr('Dùng người nộp, thủ tục và giấy tờ đã nhập ở trên.', 'Uses the applicant, procedure and papers entered above.')),
@@ -354,6 +354,7 @@ function refusalForm(reception, checklist, result) {
     const form03 = await api(`procedures/${encodeURIComponent(d.get('procedure'))}/refusals`,
       { method: 'POST', body: { applicant, documents, reason: rd.get('reason') } });
     refusal.reset();
+    cleared(); // the applicant is dealt with: the reception form starts empty for the next one
     result.replaceChildren(h('div.mf-ok.mf-card', { role: 'status' },
       h('h2', tr('Đã lập phiếu từ chối tiếp nhận ', 'Refusal recorded '), h('span', { id: 'refusal-code' }, form03.code)),
       h('div.mf-actions',
