@@ -21,7 +21,8 @@ function generic(value) {
 /** Form 07 (sổ theo dõi hồ sơ) for a period: the printable page, the spreadsheet or the PDF. */
 function trackingBook(messages) {
   const today = new Date();
-  const iso = (d) => d.toISOString().slice(0, 10);
+  // the local calendar day (toISOString alone is UTC: before 07:00 in Vietnam it names the day before)
+  const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   const first = h('input', { type: 'date', name: 'from', value: iso(new Date(today.getFullYear(), today.getMonth(), 1)) });
   const last = h('input', { type: 'date', name: 'to', value: iso(today) });
   const open = async (format) => {
