@@ -28,6 +28,7 @@ BLUEPRINT_MODULES = (
     "app.tasks.routes",
     "app.calendar.routes",
     "app.notifications.routes",
+    "app.applicant_notices.routes",
     "app.scheduler.routes",
     "app.audit.routes",
     "app.public.routes",
@@ -119,12 +120,13 @@ def _configure_docs(app: Flask) -> None:
 
 def _init_capabilities(app: Flask) -> None:
     """Each capability's own set-up (scheduled handlers, what it adds to others' responses), explicitly."""
-    from app import deadlines, documents, flows, notifications, printing
+    from app import applicant_notices, deadlines, documents, flows, notifications, printing
 
     printing.init_app(app, issue_form=flows.issue_form)
     documents.init_app(app)
     deadlines.init_app(app)
     notifications.init_app(app)
+    applicant_notices.init_app(app)
     flows.init_app(app)
 
 

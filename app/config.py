@@ -19,6 +19,7 @@
 | ``DOCUMENT_STORAGE`` | ``local`` | where dossiers' files live: ``local`` (``DOCUMENT_STORAGE_ROOT``, default ``instance/documents``) or ``s3`` (``DOCUMENT_S3_BUCKET``, ``_PREFIX``, ``_ENDPOINT_URL``, ``_REGION``, ``_ACCESS_KEY``, ``_SECRET_KEY``) |
 | ``DOCUMENT_STAGING_DIR`` | ``instance/staging`` | uploads are hashed and inspected here before they are stored |
 | ``PUBLIC_BASE_URL`` | the request's host | where the applicants' lookup page is reached (form 01's QR code: ``<url>/tra-cuu/<code>``) |
+| ``APPLICANT_CHANNELS`` | none (no notice leaves the service) | JSON ``{"email": {SMTP…}, "sms": {adapter…}, "zalo": {adapter…}}``: the providers of notices to applicants (``docs/applicant-notices.md``); needs ``PUBLIC_BASE_URL`` |
 | ``GC_FREEZE_AFTER_REQUESTS`` | ``100`` | after this many requests a process freezes its warm heap (``app.warm_heap``); 0: never |
 
 Set in code (``DEFAULTS``), overridable by a test or deployment config mapping: ``AUTHORING_MAX_ROWS`` (500),
@@ -76,6 +77,7 @@ class SettingsError(ValueError):
 OPTIONAL_FROM_ENV: dict[str, Any] = {
     "NOTIFICATION_WEBHOOK_URL": str,
     "PUBLIC_BASE_URL": str,
+    "APPLICANT_CHANNELS": json.loads,
     **{name: str for name in ("DOCUMENT_STORAGE", "DOCUMENT_STORAGE_ROOT", "DOCUMENT_STAGING_DIR", "DOCUMENT_S3_BUCKET",
                               "DOCUMENT_S3_PREFIX", "DOCUMENT_S3_ENDPOINT_URL", "DOCUMENT_S3_REGION",
                               "DOCUMENT_S3_ACCESS_KEY", "DOCUMENT_S3_SECRET_KEY")},
@@ -146,6 +148,7 @@ def check_settings(config: Mapping[str, Any]) -> None:
         url = config.get(name)
         if url and not str(url).startswith(("http://", "https://")):
             raise SettingsError(f"{name}: {url!r} is not an http(s) URL")
+    _check_applicant_channels(config)
     for name, least in POSITIVE_INTS.items():
         value = config.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < least):
@@ -159,6 +162,18 @@ def check_settings(config: Mapping[str, Any]) -> None:
         if not (isinstance(value, (list, tuple)) and len(value) == 2
                 and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)):
             raise SettingsError(f"{name}: {value!r} is not [count, seconds] of whole numbers of at least 1")
+
+
+def _check_applicant_channels(config: Mapping[str, Any]) -> None:
+    """Every provider's settings (``app.applicant_notices.channels``), and a public URL for the links they send."""
+    from app.applicant_notices.channels import ChannelSettingsError, from_config
+
+    try:
+        configured = from_config(config.get("APPLICANT_CHANNELS"))
+    except ChannelSettingsError as exc:
+        raise SettingsError(str(exc)) from None
+    if configured and not config.get("PUBLIC_BASE_URL"):
+        raise SettingsError("APPLICANT_CHANNELS: notices carry links to the lookup page; set PUBLIC_BASE_URL")
 
 
 def from_environment(instance_path: Path) -> dict[str, Any]:

@@ -23,6 +23,8 @@ from typing import Any, BinaryIO
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from app.applicant_notices import announcer as applicant_notices
+from app.applicant_notices import service as notices
 from app.calendar.service import calendar_for
 from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
@@ -36,6 +38,8 @@ from app.dossiers import published, records, transfers
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
 from app.org.models import Officer
+from app.satisfaction import service as satisfaction
+from app.satisfaction.models import SatisfactionRating
 from app.scheduler import due_work
 from app.scheduler.due_work import ClaimedWork
 from app.tasks import service as tasks
@@ -51,9 +55,13 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
     recorded with the dossier in the same transaction, so a refused file means no dossier at all.
     """
     files = list(files)
+    told = applicant_notices.current()
+    consent = told.consent(dossier_in.get("notify"), dossier_in["applicant"])  # 422 before anything is stored
     if not files:  # the common reception: nothing to store first
-        return dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
-                              life=deadlines, code_format=code_format)
+        dossier, secret = dossiers.start(session=session, key=key, dossier_in=dossier_in, officer=officer, now=now,
+                                         life=deadlines, code_format=code_format)
+        _tell_received(session=session, told=told, dossier=dossier, consent=consent, now=now)
+        return dossier, secret
     version = dossiers.reception_version(session=session, key=key)
     # what would refuse the reception is said before any file is stored
     dossiers.check_reception(version, dossier_in, attached=[component for component, _ in files])
@@ -66,14 +74,39 @@ def receive(*, session: Session, key: str, dossier_in: dict[str, Any], officer: 
                                      version=version)
     for component, file in prepared:
         documents.record(session, dossier=dossier, component=component, prepared=file, officer=officer, now=now)
+    _tell_received(session=session, told=told, dossier=dossier, consent=consent, now=now)
     return dossier, secret
+
+
+def _tell_received(*, session: Session, told: applicant_notices.Announcer, dossier: Dossier,
+                   consent: dict[str, Any] | None, now: datetime) -> None:
+    notices.record_consent(session=session, dossier=dossier, consent=consent, now=now)
+    told.announce(session=session, dossier=dossier, event="received", now=now)
+    _tell_if_finished(session=session, dossier=dossier, now=now)  # a procedure that ends at once
+
+
+def _tell_if_finished(*, session: Session, dossier: Dossier, now: datetime, step: Step | None = None) -> None:
+    """After the engine moved: a result released (a step that produced it is done) and the result returned."""
+    told = applicant_notices.current()
+    if not told.channels:  # nobody can be told: not a query more on the hot path
+        return
+    if dossier.status == DossierStatus.FINISHED:
+        told.announce(session=session, dossier=dossier, event="returned", now=now)
+    elif step is not None and notices.consent_of(session, dossier.id) is not None \
+            and documents.results_of(session=session, dossier=dossier, released=True):
+        told.announce(session=session, dossier=dossier, event="result_ready", now=now)
 
 
 def refuse(*, session: Session, key: str, refusal_in: dict[str, Any], officer: Officer, now: datetime,
            code_format: str | None = None) -> tuple[Dossier, str]:
     """Refuse a dossier at the desk (form 03): recorded and closed at once; nothing is scheduled for it."""
-    return dossiers.refuse(session=session, key=key, refusal_in=refusal_in, officer=officer, now=now,
-                           code_format=code_format)
+    told = applicant_notices.current()
+    consent = told.consent(refusal_in.get("notify"), refusal_in["applicant"])
+    dossier, secret = dossiers.refuse(session=session, key=key, refusal_in=refusal_in, officer=officer, now=now,
+                                      code_format=code_format)
+    notices.record_consent(session=session, dossier=dossier, consent=consent, now=now)
+    told.announce(session=session, dossier=dossier, event="refused", now=now, extra={"ly_do": dossier.close_reason})
+    return dossier, secret
 
 
 def claim_step(*, session: Session, step_id: int, officer: Officer, now: datetime,
@@ -111,6 +144,7 @@ def complete_step(*, session: Session, step_id: int, officer: Officer, data: dic
                                   life=deadlines, known_open_steps=open_steps)
     if next_steps is not None:
         tasks.record_completion(session=session, dossier=dossier, step=step, officer=officer, before=before, now=now)
+        _tell_if_finished(session=session, dossier=dossier, now=now, step=step)
     return step, next_steps
 
 
@@ -136,22 +170,34 @@ def return_step(*, session: Session, step_id: int, officer: Officer, reason: str
 def retry(*, session: Session, dossier_id: int, officer: Officer, now: datetime, data: dict[str, Any] | None = None,
           if_match: int | None = None) -> Dossier:
     """Run again what failed (a start or a completion), optionally with corrected step data."""
-    return dossiers.retry(session=session, dossier_id=dossier_id, officer=officer, now=now, life=deadlines,
-                          data=data, if_match=if_match)
+    dossier = dossiers.retry(session=session, dossier_id=dossier_id, officer=officer, now=now, life=deadlines,
+                             data=data, if_match=if_match)
+    _tell_if_finished(session=session, dossier=dossier, now=now)
+    return dossier
 
 
 def close(*, session: Session, dossier_id: int, officer: Officer, status: str, reason: str, now: datetime,
           if_match: int | None = None) -> Dossier:
     """Withdraw (the applicant asks) or stop a dossier: open steps cancelled, time used recorded."""
-    return dossiers.close(session=session, dossier_id=dossier_id, officer=officer, status=status, reason=reason,
-                          now=now, life=deadlines, if_match=if_match)
+    dossier = dossiers.close(session=session, dossier_id=dossier_id, officer=officer, status=status, reason=reason,
+                             now=now, life=deadlines, if_match=if_match)
+    applicant_notices.current().announce(session=session, dossier=dossier, event=status, now=now,
+                                         extra={"ly_do": reason})
+    return dossier
 
 
 def transfer(*, session: Session, dossier_id: int, officer: Officer, agency_id: int, procedure_key: str | None,
              reason: str, now: datetime, if_match: int | None = None) -> Dossier:
     """Hand the dossier to the competent agency's procedure: same code and history, a new engine and clock."""
-    return transfers.transfer(session=session, dossier_id=dossier_id, officer=officer, agency_id=agency_id,
-                              procedure_key=procedure_key, reason=reason, now=now, life=deadlines, if_match=if_match)
+    dossier = transfers.transfer(session=session, dossier_id=dossier_id, officer=officer, agency_id=agency_id,
+                                 procedure_key=procedure_key, reason=reason, now=now, life=deadlines,
+                                 if_match=if_match)
+    moved = transfers.transfers_of(session=session, dossier_id=dossier.id)
+    applicant_notices.current().announce(session=session, dossier=dossier, event="transferred", now=now,
+                                         extra={"ly_do": reason, "co_quan_moi": dossier.agency.name},
+                                         ref=moved[-1].id if moved else None)
+    _tell_if_finished(session=session, dossier=dossier, now=now)
+    return dossier
 
 
 def pause(*, session: Session, dossier_id: int, officer: Officer, kind: str, reason: str, now: datetime,
@@ -175,8 +221,11 @@ def extend(*, session: Session, dossier_id: int, officer: Officer, reason: str, 
            if_match: int | None = None) -> Dossier:
     """The one extension with apology (form 04)."""
     dossier = dossiers.lock(session=session, dossier_id=dossier_id, if_match=if_match)
-    return extension.extend(session=session, dossier=dossier, officer=officer, reason=reason, new_due_at=new_due_at,
-                            now=now)
+    dossier = extension.extend(session=session, dossier=dossier, officer=officer, reason=reason,
+                               new_due_at=new_due_at, now=now)
+    applicant_notices.current().announce(session=session, dossier=dossier, event="extended", now=now, extra={
+        "ly_do": dossier.extension_reason or reason, "loi_xin_loi": dossier.apology_text or ""})
+    return dossier
 
 
 def request_supplement(*, session: Session, dossier_id: int, officer: Officer, component_keys: list[str],
@@ -187,8 +236,12 @@ def request_supplement(*, session: Session, dossier_id: int, officer: Officer, c
     pauses.pause(session=session, dossier=dossier, officer=officer, kind="supplementation", reason=reason,
                  policy=published.pause_policy(dossier), now=now)
     year = now.astimezone(calendar_for(session, dossier.agency_id, now).tz).year  # numbers run per local year
-    return desk.create(session=session, dossier=dossier, officer=officer, components=missing, items=items,
-                       reason=reason, pause_id=pauses.current_pause(session, dossier.id).id, now=now, year=year)
+    request = desk.create(session=session, dossier=dossier, officer=officer, components=missing, items=items,
+                          reason=reason, pause_id=pauses.current_pause(session, dossier.id).id, now=now, year=year)
+    wanted = [c.get("name") or c.get("key") for c in request.components or []] + list(request.items or [])
+    applicant_notices.current().announce(session=session, dossier=dossier, event="supplement_requested", now=now,
+                                         extra={"ly_do": reason, "can_bo_sung": "; ".join(wanted)}, ref=request.id)
+    return request
 
 
 def answer_supplement(*, session: Session, dossier_id: int, request_id: int, officer: Officer, now: datetime,
@@ -200,6 +253,19 @@ def answer_supplement(*, session: Session, dossier_id: int, request_id: int, off
     pauses.resume(session=session, dossier=dossier, officer=officer, now=now,
                   timer_at=dossiers.next_timer_at(dossier), note=note)
     return desk.answer(session=session, dossier=dossier, request=request, officer=officer, note=note, now=now)
+
+
+def stop_notices(*, session: Session, dossier_id: int, now: datetime) -> None:
+    """The applicant stops every notice of the dossier (idempotent); what is queued is skipped, not sent."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id)
+    notices.opt_out(session=session, dossier=dossier, now=now)
+
+
+def rate(*, session: Session, dossier_id: int, scores: dict[str, int], comment: str | None, via: str,
+         now: datetime) -> SatisfactionRating:
+    """The applicant's one rating, under the dossier's lock: two sent at once record one, the other is 409."""
+    dossier = dossiers.lock(session=session, dossier_id=dossier_id)
+    return satisfaction.rate(session=session, dossier=dossier, scores=scores, comment=comment, via=via, now=now)
 
 
 def _attach_point(*, session: Session, dossier: Dossier, officer: Officer, step_id: int | None) -> Step | None:
@@ -281,6 +347,7 @@ def fire_timers(session: Session, item: ClaimedWork, now: datetime) -> None:
         return
     dossiers.advance_timers(session, dossier, now, life=deadlines)
     planning.schedule_timer(session=session, dossier=dossier, at=dossiers.next_timer_at(dossier), now=now)
+    _tell_if_finished(session=session, dossier=dossier, now=now)
 
 
 def init_app(app: Flask) -> None:

@@ -15,6 +15,8 @@ MODEL_MODULES = (
     "app.calendar.models",
     "app.scheduler.due_work_models",
     "app.notifications.models",
+    "app.applicant_notices.models",
+    "app.satisfaction.models",
     "app.deadlines.models",
     "app.reports.models",
     "app.cache_versions",

@@ -67,6 +67,10 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "public.DossierLookup": {"GET": PUBLIC},
     "public.ResultContent": {"GET": PUBLIC},
     "public_pages.lookup_page": {"GET": PUBLIC},
+    "public_pages.rating_page": {"POST": PUBLIC},
+    "public_pages.notices_page": {"GET": PUBLIC, "POST": PUBLIC},
+    "public.DossierRating": {"POST": PUBLIC},
+    "public.StopNotices": {"POST": PUBLIC},
     # organisation
     "org.Agencies": {"GET": ANY_AUTHENTICATED, "POST": ADMIN},
     "org.AgencyById": {"GET": ANY_AUTHENTICATED, "PATCH": ADMIN, "DELETE": ADMIN},
@@ -140,6 +144,15 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "tasks.TaskAssign": {"POST": roles("leader")},
     "tasks.TaskComplete": {"POST": STEP_ACTORS},
     "tasks.TaskReturn": {"POST": STEP_ACTORS},
+    # notices to applicants: what they were told, the dead letters, the templates
+    "applicant_notices.Channels": {"GET": ANY_AUTHENTICATED},
+    "applicant_notices.Notices": {"GET": SUPERVISORS},
+    "applicant_notices.DossierNotices": {"GET": CASE_READERS},
+    "applicant_notices.NoticeRetry": {"POST": roles("admin", "leader")},
+    "applicant_notices.Templates": {"GET": roles("admin", "leader", "auditor", "designer"), "POST": ADMIN},
+    "applicant_notices.TemplateById": {"DELETE": ADMIN},
+    "applicant_notices.TemplatePreview": {"POST": roles("admin", "designer")},
+    "reports.Satisfaction": {"GET": SUPERVISORS},
     # notifications: one's own inbox
     "notifications.Inbox": {"GET": ANY_AUTHENTICATED},
     "notifications.MarkRead": {"POST": NOT_AUDITOR},

@@ -121,6 +121,8 @@ def check_request(*, session: Session, officer: Officer, endpoint: str, method: 
         _check_dossier(session, officer, view_args["dossier_id"], writes=method not in ("GET", "HEAD"))
     if endpoint == "scheduler.DueWorkRetry":
         _check_due_work(session, officer, view_args["item_id"])
+    if endpoint == "applicant_notices.NoticeRetry":
+        _check_notice(session, officer, view_args["notice_id"])
     if "step_id" in view_args:
         _check_step(session, officer, view_args["step_id"])
     if "agency_id" in view_args and method not in ("GET", "HEAD"):
@@ -193,6 +195,19 @@ def _check_due_work(session: Session, officer: Officer, item_id: int) -> None:
         raise NotFound() from None
 
 
+def _check_notice(session: Session, officer: Officer, notice_id: int) -> None:
+    """A notice is retried by those who may change its dossier (another agency's: the same 404 as none)."""
+    from app.applicant_notices.models import ApplicantNotice
+
+    notice = session.get(ApplicantNotice, notice_id)
+    if notice is None:
+        return  # the view answers 404 as for anyone
+    try:
+        _check_dossier(session, officer, notice.dossier_id, writes=True)
+    except NotFound:
+        raise NotFound() from None
+
+
 def _check_step(session: Session, officer: Officer, step_id: int) -> None:
     from app.dossiers.models import Step
 
@@ -208,6 +223,11 @@ def _check_step(session: Session, officer: Officer, step_id: int) -> None:
         return  # an admin who also acts: reads any step, acts only where the service allows
     raise Forbidden("Bước này thuộc đơn vị khác.", code="not_your_unit",
                     detail_en="This step belongs to a unit you are not a member of.")
+
+
+def check_agency_change(*, session: Session, officer: Officer, agency_id: int) -> None:
+    """An agency admin changes only what belongs to its agencies (404 for another agency's, as for none)."""
+    _check_agency_admin(session, officer, agency_id)
 
 
 def _check_agency_admin(session: Session, officer: Officer, agency_id: int, missing: NotFound | None = None) -> None:

@@ -5,7 +5,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from app.api import LocalDateTime, StrictSchema
-from app.dossiers.schemas import ApplicantIn, DocumentIn, OfficerRefOut
+from app.dossiers.schemas import ApplicantIn, DocumentIn, NotifyIn, OfficerRefOut
 
 
 class SupplementRequestIn(StrictSchema):
@@ -78,6 +78,7 @@ class RefusalIn(StrictSchema):
     reason = ma.fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
         "description": "why it is refused (not within the agency's competence, not a valid request…)"})
     channel = ma.fields.String(load_default="direct", validate=validate.OneOf(("online", "direct", "postal")))
+    notify = ma.fields.Nested(NotifyIn, metadata={"description": "tell the applicant of the refusal (as at reception)"})
 
 
 class RefusalOut(ma.Schema):

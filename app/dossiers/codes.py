@@ -43,3 +43,26 @@ def format_code(template: str | None, *, agency_code: str, day: date, seq: int) 
 def hash_secret(secret: str) -> str:
     """What is stored of a dossier's lookup secret (shown once, on the receipt)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+_LINK_SALT = "motcua.applicant-link"
+
+
+def link_token(code: str, secret_key: str) -> str:
+    """The token of the links sent to the applicant (lookup, rating, opt-out): it opens what the lookup secret
+    opens, for this dossier only. Why not the secret itself: only its hash is kept; the token is signed
+    (``itsdangerous``) with the service's key, so it can be made again for every notice, and checked."""
+    from itsdangerous import Signer
+
+    return Signer(secret_key, salt=_LINK_SALT).get_signature(code).decode("ascii")
+
+
+def link_token_matches(code: str, token: str, secret_key: str) -> bool:
+    from itsdangerous import Signer
+
+    if not token or len(token) > 128:
+        return False
+    try:
+        return Signer(secret_key, salt=_LINK_SALT).verify_signature(code.encode("utf-8"), token.encode("ascii"))
+    except UnicodeEncodeError:
+        return False

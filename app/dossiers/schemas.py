@@ -20,6 +20,21 @@ class ApplicantIn(StrictSchema):
     organisation = ma.fields.String(validate=validate.Length(max=300))
 
 
+#: The applicant notices' channels (``app.applicant_notices.events.CHANNELS``; tests/applicant keeps them equal):
+#: spelled here because the dossier package knows nothing of the packages above it.
+NOTICE_CHANNELS = ("email", "sms", "zalo")
+
+
+class NotifyIn(StrictSchema):
+    """At reception: how the applicant wants to be told, and that they agree to it."""
+
+    channels = ma.fields.List(ma.fields.String(validate=validate.OneOf(NOTICE_CHANNELS)), load_default=list,
+                              validate=validate.Length(max=len(NOTICE_CHANNELS)), metadata={
+                                  "description": "email needs applicant.email; sms and zalo need applicant.phone"})
+    consent = ma.fields.Boolean(load_default=False, metadata={
+        "description": "the applicant agreed to receive notices over these channels (required when any)"})
+
+
 class DocumentIn(StrictSchema):
     """One line of the reception checklist: a paper handed in (a component of the procedure, or another)."""
 
@@ -42,6 +57,9 @@ class DossierIn(StrictSchema):
     documents = ma.fields.List(ma.fields.Nested(DocumentIn), load_default=list, validate=validate.Length(max=100))
     channel = ma.fields.String(load_default="direct", validate=validate.OneOf(("online", "direct", "postal")),
                                metadata={"description": "how the dossier was received (trực tuyến, trực tiếp, bưu chính)"})
+    notify = ma.fields.Nested(NotifyIn, metadata={
+        "description": "the applicant's notices: channels chosen and consent (422 `notice_channel_unavailable`, "
+                       "`notice_address_missing`, `notice_consent_missing`)"})
 
 
 class DossierQuery(StrictSchema):

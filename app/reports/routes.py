@@ -19,7 +19,7 @@ from app.clock import utcnow
 from app.extensions import db
 from app.identity import current_officer
 from app.printing.answer import pdf_answer, render_pdf
-from app.reports import export, rollup, schemas, service, tracking_book
+from app.reports import export, rollup, satisfaction, schemas, service, tracking_book
 from app.scheduler.runner import ROLLUP, register_tick_handler
 
 blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports",
@@ -97,6 +97,20 @@ class Summary(MethodView):
         return answer(query["format"], f"bao-cao-tong-hop_{_suffix(p)}", report,
                       None if query["format"] == "json" else export.summary_table(report),
                       f"Tình hình giải quyết hồ sơ từ {p.first:%d/%m/%Y} đến {p.last:%d/%m/%Y}")
+
+
+@blp.route("/satisfaction")
+class Satisfaction(MethodView):
+    @blp.arguments(schemas.SatisfactionQuery, location="query", unknown=ma.RAISE)
+    @blp.doc(**FILE_DOC)
+    def get(self, query):
+        """The applicants' ratings: count, mean per criterion and overall, satisfied rate and low ones, per group."""
+        now, f = _context(query)
+        p = _period(query, now)
+        report = satisfaction.report(session=db.session, f=f, p=p, group_by=query.get("group_by"))
+        return answer(query["format"], f"muc-do-hai-long_{_suffix(p)}", report,
+                      None if query["format"] == "json" else satisfaction.table(report),
+                      f"Mức độ hài lòng từ {p.first:%d/%m/%Y} đến {p.last:%d/%m/%Y}")
 
 
 @blp.route("/steps")

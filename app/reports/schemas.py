@@ -23,6 +23,11 @@ class SummaryQuery(PeriodQuery):
     group_by = ma.fields.String(validate=validate.OneOf(GROUPINGS))
 
 
+class SatisfactionQuery(PeriodQuery):
+    group_by = ma.fields.String(validate=validate.OneOf(("unit", "procedure", "agency", "month")), metadata={
+        "description": "by unit a rating counts for each unit that handled the dossier (its desk, its steps' units)"})
+
+
 class OverdueQuery(StrictSchema):
     agency = ma.fields.String(validate=_CODE)
     unit = ma.fields.String(validate=_CODE)

@@ -61,7 +61,7 @@ DEFAULT_LEASE = timedelta(minutes=5)
 DEFAULT_BATCH = 100
 #: The kinds the product knows; any other kind may be scheduled as long as a handler is registered.
 KNOWN_KINDS = ("step_due_soon", "step_overdue", "escalate_unit_leader", "escalate_agency_leader", "bpmn_timer",
-               "apology_deadline", "daily_digest", "notify", "webhook_delivery")
+               "apology_deadline", "daily_digest", "notify", "webhook_delivery", "applicant_notice")
 
 _PENDING = literal_column("'pending'")  # a literal, so the partial index (WHERE status = 'pending') applies
 _STATUS_LITERALS = {status: literal_column(f"'{status}'") for status in DUE_WORK_STATUSES}
@@ -86,6 +86,9 @@ Handler = Callable[[Session, ClaimedWork, datetime], None]
 GiveUpHook = Callable[[Session, ClaimedWork, datetime, str], None]
 _HANDLERS: dict[str, Handler] = {}
 _GIVE_UP: dict[str, GiveUpHook] = {}
+_MAX_ATTEMPTS: dict[str, int] = {}
+#: Kinds whose handler calls out (SMTP, HTTP) before it writes: marked done after it, see :func:`run_one`.
+_EXTERNAL: set[str] = set()
 
 
 class LeaseLost(Exception):
@@ -96,11 +99,21 @@ class NoHandler(Exception):
     """No handler is registered for this kind (recorded as a failure, so the item is not lost)."""
 
 
-def register_handler(kind: str, fn: Handler, *, on_give_up: GiveUpHook | None = None) -> None:
-    """Run ``fn(session, item, now)`` for due items of ``kind``; ``on_give_up`` when it is finally ``failed``."""
+def register_handler(kind: str, fn: Handler, *, on_give_up: GiveUpHook | None = None,
+                     max_attempts: int | None = None, external: bool = False) -> None:
+    """Run ``fn(session, item, now)`` for due items of ``kind``; ``on_give_up`` when it is finally ``failed``.
+
+    ``max_attempts``: this kind's own limit (a provider that is down for hours must not lose a notice).
+    ``external``: ``fn`` reads, then calls another system, then writes; the item is marked done after it, so on
+    SQLite no write lock is held while the call waits on a slow provider (the fence is the same: a lost lease
+    rolls the handler's writes back).
+    """
     _HANDLERS[kind] = fn
     if on_give_up is not None:
         _GIVE_UP[kind] = on_give_up
+    if max_attempts is not None:
+        _MAX_ATTEMPTS[kind] = max_attempts
+    (_EXTERNAL.add if external else _EXTERNAL.discard)(kind)
 
 
 def registered_kinds() -> list[str]:
@@ -225,6 +238,9 @@ def run_one(*, session: Session, item: ClaimedWork, now: datetime) -> None:
     handler = _HANDLERS.get(item.kind)
     if handler is None:
         raise NoHandler(f"no handler registered for due-work kind {item.kind!r}")
+    external = item.kind in _EXTERNAL
+    if external:
+        handler(session, item, now)
     marked = session.execute(
         update(DueWork).where(DueWork.id == item.id, DueWork.status == _PENDING,
                               DueWork.lock_owner.is_not_distinct_from(item.lock_owner))
@@ -232,7 +248,8 @@ def run_one(*, session: Session, item: ClaimedWork, now: datetime) -> None:
         execution_options={"synchronize_session": False})
     if marked.rowcount != 1:
         raise LeaseLost(f"due work {item.id} is no longer leased to {item.lock_owner}")
-    handler(session, item, now)
+    if not external:
+        handler(session, item, now)
     session.flush()
 
 
@@ -282,7 +299,8 @@ def work_batch(*, session: Session, worker_id: str, now: datetime, limit: int = 
         except Exception as exc:
             session.rollback()
             log.warning("due work %s (%s) failed: %s", item.id, item.kind, exc, exc_info=True)
-            record_failure(session=session, item=item, now=now, error=f"{type(exc).__name__}: {exc}")
+            record_failure(session=session, item=item, now=now, error=f"{type(exc).__name__}: {exc}",
+                           max_attempts=_MAX_ATTEMPTS.get(item.kind, MAX_ATTEMPTS))
             session.commit()
     return len(items)
 

@@ -124,6 +124,9 @@ def _outside_cases(t: dict) -> list[tuple[str, str, str, dict | None]]:
         # a CA another agency would then trust for its signatures (the body is refused before it is read)
         ("documents.TrustAnchors", "POST", f"/api/v1/agencies/{t['B']}/trust-anchors", {"pem": "x"}),
         ("documents.TrustAnchorById", "DELETE", f"/api/v1/agencies/{t['B']}/trust-anchors/1", None),
+        ("applicant_notices.Templates", "POST", "/api/v1/notice-templates",
+         {"event": "received", "body": "Hồ sơ {ma_ho_so}", "agency_id": t["B"]}),
+        ("applicant_notices.Templates", "POST", "/api/v1/notice-templates", {"event": "received", "body": "Mọi nơi"}),
     ]
 
 
@@ -132,6 +135,9 @@ COVERED_ELSEWHERE = {
     ("dossiers.DossierRetry", "POST"): "test_agency_admin_retries_only_its_dossiers_and_due_work",
     ("scheduler.DueWorkRetry", "POST"): "test_agency_admin_retries_only_its_dossiers_and_due_work",
     ("notifications.MarkRead", "POST"): "one's own inbox: another officer's notice is 404 (app.notifications)",
+    ("applicant_notices.NoticeRetry", "POST"): "tests/applicant/test_notices.py::test_agency_admin_touches_only_its_own",
+    ("applicant_notices.TemplateById", "DELETE"): "tests/applicant/test_notices.py::test_agency_admin_touches_only_its_own",
+    ("applicant_notices.TemplatePreview", "POST"): "fills a template with sample values; stores nothing",
 }
 #: Definitions are scoped by app.auth.scope for designers and agency admins (tests/permissions/test_designer_scope.py).
 DEFINITION_ENDPOINTS = "definitions.", "authoring."

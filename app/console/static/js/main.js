@@ -4,7 +4,7 @@ import { lang, setLang, tr } from './i18n.js';
 import { h, newPage, page, showProblem } from './ui.js';
 import { loginView } from './views/login.js';
 import { catalogView, editorView, versionView } from './views/designer.js';
-import { calendarView, orgView } from './views/admin.js';
+import { calendarView, noticeTemplatesView, orgView } from './views/admin.js';
 import { inboxView, notificationsView, receptionView, taskView } from './views/officer.js';
 import { dossierView, dossiersView } from './views/dossier.js';
 import { reportsView } from './views/leader.js';
@@ -17,6 +17,7 @@ const ROUTES = [
   [/^#\/definitions\/([^/]+)\/(\d+)$/, (m) => versionView(decodeURIComponent(m[1]), Number(m[2]))],
   [/^#\/org$/, orgView],
   [/^#\/calendar$/, calendarView],
+  [/^#\/notice-templates$/, noticeTemplatesView],
   [/^#\/inbox$/, inboxView],
   [/^#\/tasks\/(\d+)$/, (m) => taskView(Number(m[1]))],
   [/^#\/reception$/, receptionView],
@@ -34,7 +35,10 @@ function navItems() {
   if (hasRole('clerk')) items.push(['#/reception', tr('Tiếp nhận hồ sơ', 'Receive a dossier')]);
   if (hasRole('officer', 'leader', 'clerk', 'admin', 'auditor')) items.push(['#/dossiers', tr('Hồ sơ', 'Dossiers')]);
   if (hasRole('leader', 'admin', 'auditor')) items.push(['#/reports', tr('Báo cáo, quá hạn', 'Reports, overdue')]);
-  if (hasRole('admin')) items.push(['#/org', tr('Tổ chức', 'Organisation')], ['#/calendar', tr('Lịch làm việc', 'Calendar')]);
+  if (hasRole('admin')) {
+    items.push(['#/org', tr('Tổ chức', 'Organisation')], ['#/calendar', tr('Lịch làm việc', 'Calendar')],
+      ['#/notice-templates', tr('Mẫu thông báo', 'Notice templates')]);
+  }
   items.push(['#/notifications', tr('Thông báo', 'Notifications')]);
   return items;
 }

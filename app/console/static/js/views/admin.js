@@ -1,11 +1,14 @@
-// Administrators: organisation (agencies, units, officers) and calendar overrides.
+// Administrators: organisation (agencies, units, officers), calendar overrides, the applicants' notice templates.
 import { api, apiAll } from '../api.js';
 import { tr } from '../i18n.js';
-import { bindDraft, field, h, input, loading, onSubmit, page, select, table } from '../ui.js';
+import { bindDraft, clearProblems, field, h, input, loading, onSubmit, page, select, showProblem, table, time } from '../ui.js';
+import { NOTICE_EVENTS } from './dossier.js';
+import { channelName } from './officer.js';
 
 const AGENCY_KINDS = ['province', 'department', 'commune', 'service_centre', 'facility', 'office', 'other'];
 const UNIT_KINDS = ['division', 'desk', 'leadership', 'records', 'reception', 'other'];
 const ROLES = ['admin', 'designer', 'leader', 'officer', 'clerk', 'auditor'];
+const CHANNELS = ['email', 'sms', 'zalo'];
 
 export async function orgView() {
   const render = page();
@@ -99,4 +102,91 @@ export async function calendarView() {
     table([[tr('Ngày', 'Day'), (d) => d.day], [tr('Tên', 'Name'), (d) => d.name || d.decision || ''], [tr('Nguồn', 'Source'), (d) => d.source]], days.days_off || []),
     h('h2', tr('Ngày làm bù', 'Extra working days')),
     table([[tr('Ngày', 'Day'), (d) => d.day], [tr('Tên', 'Name'), (d) => d.name || d.decision || ''], [tr('Nguồn', 'Source'), (d) => d.source]], days.extra_working_days || []));
+}
+
+/**
+ * Notice templates (mẫu thông báo cho người nộp): the wording of each event's notice, for every channel or one,
+ * every procedure or one. The API checks the placeholders ({ma_ho_so}…) when a template is saved or previewed,
+ * naming the wrong one next to its field; the built-in wording applies where nothing is saved.
+ */
+export async function noticeTemplatesView() {
+  const render = page();
+  const title = tr('Mẫu thông báo cho người nộp', 'Notice templates');
+  render(h('h1', title), loading());
+  const [catalog, procedures] = await Promise.all([api('notice-templates'), apiAll('procedures').catch((e) => {
+    if (e.status === 401 || e.stale) throw e;
+    return [];
+  })]);
+  // the API names the events in Vietnamese; the console's English for the toggle
+  const eventName = Object.fromEntries(catalog.events.map((e) => [e.event, tr(e.name, (NOTICE_EVENTS[e.event] || [])[1])]));
+  const procedureName = Object.fromEntries(procedures.map((p) => [p.key, `${p.code || p.key} — ${p.name}`]));
+  const messages = h('div');
+  const list = h('div', { id: 'notice-templates' });
+
+  const showList = (templates) => {
+    const saved = templates.filter((t) => !t.built_in);
+    list.replaceChildren(table([
+      [tr('Sự kiện', 'Event'), (t) => eventName[t.event] || t.event],
+      [tr('Kênh', 'Channel'), (t) => (t.channel ? channelName(t.channel) : tr('mọi kênh', 'every channel'))],
+      [tr('Thủ tục', 'Procedure'), (t) => (t.procedure_key ? procedureName[t.procedure_key] || t.procedure_key : tr('mọi thủ tục', 'every procedure'))],
+      [tr('Tiêu đề', 'Subject'), (t) => t.subject || ''],
+      [tr('Cập nhật', 'Updated'), (t) => time(t.updated_at)],
+      ['', (t) => h('button.mf-secondary', { type: 'button', dataset: { deleteTemplate: t.id }, onclick: async () => {
+        try { await api(`notice-templates/${t.id}`, { method: 'DELETE' }); await refresh(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+      } }, tr('Xoá', 'Delete'))],
+    ], saved, { empty: tr('Chưa có mẫu nào được lưu: đang dùng mẫu có sẵn.', 'No template saved: the built-in wording applies.') }));
+  };
+  const refresh = async () => { showList((await api('notice-templates')).templates); };
+
+  const placeholders = h('div.mf-help', { id: 'template-placeholders' });
+  const form = h('form.mf-form.mf-card', { id: 'template-form' }, h('h2', tr('Lưu mẫu thông báo', 'Save a template')),
+    field(tr('Sự kiện', 'Event'), select('event', catalog.events.map((e) => [e.event, eventName[e.event]])), { required: true }),
+    placeholders,
+    field(tr('Kênh', 'Channel'), select('channel', [['', tr('— mọi kênh —', '— every channel —')], ...CHANNELS.map((c) => [c, channelName(c)])])),
+    field(tr('Thủ tục', 'Procedure'), select('procedure_key', [['', tr('— mọi thủ tục —', '— every procedure —')], ...procedures.map((p) => [p.key, procedureName[p.key]])])),
+    field(tr('Tiêu đề (thư điện tử)', 'Subject (e-mail)'), input('subject')),
+    field(tr('Nội dung', 'Text'), h('textarea', { name: 'body', rows: 8 }), { required: true,
+      help: tr('Văn bản thuần: tin nhắn SMS/Zalo và phần văn bản của thư điện tử.', 'Plain text: the SMS/Zalo message and the e-mail\'s text part.') }),
+    field('HTML', h('textarea', { name: 'html', rows: 4 }), { help: tr('Không bắt buộc: phần HTML của thư điện tử (mặc định: nội dung trên).', 'Optional: the e-mail\'s HTML part (default: the text above).') }),
+    h('div.mf-actions', h('button', { type: 'submit' }, tr('Lưu mẫu', 'Save')),
+      h('button.mf-secondary', { type: 'button', id: 'template-built-in' }, tr('Lấy nội dung có sẵn', 'Start from the built-in wording')),
+      h('button.mf-secondary', { type: 'button', id: 'template-preview' }, tr('Xem thử', 'Preview'))));
+  const preview = h('div', { id: 'template-preview-result' });
+  const els = form.elements;
+  // the placeholders the chosen event may use ({ma_ho_so} — mã hồ sơ …)
+  const showPlaceholders = () => {
+    const chosen = catalog.events.find((e) => e.event === els.event.value);
+    placeholders.replaceChildren(tr('Chỗ điền được dùng: ', 'Placeholders: '),
+      ...Object.entries(chosen ? chosen.placeholders : {}).flatMap(([name, about], i) => [i ? ', ' : '', h('code', `{${name}}`), ` (${about})`]));
+  };
+  els.event.addEventListener('change', showPlaceholders);
+  const draft = bindDraft(form, 'notice-template');
+  showPlaceholders();
+  const body = () => {
+    const out = { event: els.event.value, body: els.body.value };
+    ['channel', 'procedure_key', 'subject', 'html'].forEach((k) => { if (els[k].value.trim()) out[k] = els[k].value; });
+    return out;
+  };
+  form.querySelector('#template-built-in').addEventListener('click', () => {
+    const built = catalog.templates.find((t) => t.built_in && t.event === els.event.value && t.channel === (els.channel.value || 'email'));
+    if (built) { els.subject.value = built.subject || ''; els.body.value = built.body; draft.save(); }
+  });
+  form.querySelector('#template-preview').addEventListener('click', async () => {
+    clearProblems(form);
+    preview.replaceChildren();
+    try {
+      const filled = await api('notice-templates/preview', { method: 'POST', body: body() });
+      preview.replaceChildren(h('div.mf-card.mf-preview', h('h3', tr('Xem thử (dữ liệu mẫu)', 'Preview (sample data)')),
+        filled.subject ? h('div', h('strong', tr('Tiêu đề: ', 'Subject: ')), h('span', { id: 'preview-subject' }, filled.subject)) : null,
+        h('pre', { id: 'preview-body' }, filled.body)));
+    } catch (e) { if (e.status !== 401 && !e.stale) showProblem(form, e); }
+  });
+  onSubmit(form, async () => {
+    await api('notice-templates', { method: 'POST', body: body() });
+    draft.clear();
+    await refresh();
+    return tr('Đã lưu mẫu thông báo.', 'Template saved.');
+  });
+  showList(catalog.templates);
+  render(h('h1', title), messages, h('h2', tr('Mẫu đã lưu', 'Saved templates')), list, h('div.mf-grid', form, preview));
 }

@@ -1,11 +1,11 @@
-// A dossier: its documents, the desk's forms (Mẫu 02, 04, 05), its diagram with finished, current and overdue steps, the control sheet, the receipt.
-import { api, apiAll, clockOffset } from '../api.js';
+// A dossier: its documents, the desk's forms (Mẫu 02, 04, 05), the notices to its applicant, its diagram with finished, current and overdue steps, the control sheet, the receipt.
+import { api, apiAll, clockOffset, hasRole } from '../api.js';
 import { tr } from '../i18n.js';
 import { diagram } from './designer.js';
 import { deskSection } from './desk.js';
 import { attachPoint, documentsSection } from './documents.js';
-import { dueCell, dueMark, openHtml, openPdf, stepStatus } from './officer.js';
-import { h, input, loading, page, select, table, time } from '../ui.js';
+import { channelName, dueCell, dueMark, openHtml, openPdf, stepStatus } from './officer.js';
+import { h, input, loading, page, select, showProblem, table, time } from '../ui.js';
 
 const STATUSES = ['received', 'processing', 'paused', 'finished', 'withdrawn', 'stopped', 'incident'];
 
@@ -34,6 +34,59 @@ export async function dossiersView() {
     [tr('Hẹn trả', 'Due'), (d) => time(d.due_at)],
     [tr('Trạng thái', 'Status'), (d) => d.status],
   ], items));
+}
+
+/** The events the applicant is told of (app/applicant_notices/events.py), in the console's language. */
+export const NOTICE_EVENTS = {
+  received: ['Tiếp nhận hồ sơ', 'Dossier received'], supplement_requested: ['Yêu cầu bổ sung hồ sơ', 'Supplement requested'],
+  extended: ['Xin lỗi và hẹn lại ngày trả kết quả', 'Apology and new date'], result_ready: ['Đã có kết quả', 'Result ready'],
+  returned: ['Đã trả kết quả', 'Result returned'], refused: ['Từ chối tiếp nhận hồ sơ', 'Refused at reception'],
+  stopped: ['Dừng xử lý hồ sơ', 'Processing stopped'], withdrawn: ['Rút hồ sơ', 'Withdrawn'],
+  transferred: ['Chuyển hồ sơ đến cơ quan có thẩm quyền', 'Transferred to the competent agency'],
+};
+const NOTICE_STATUS = { pending: ['Đang chờ gửi', 'Waiting to be sent'], sent: ['Đã gửi', 'Sent'], failed: ['Gửi lỗi', 'Failed'],
+  skipped: ['Không gửi (người nộp đã dừng nhận)', 'Not sent (the applicant opted out)'] };
+const said = (names, key) => tr(...(names[key] || [key, key]));
+
+/** What the applicant was told and whether it arrived; a failed notice can be sent again by a leader or an admin. */
+function applicantNotices(dossierId) {
+  const messages = h('div');
+  const content = h('div', loading());
+  const box = h('section.mf-card', { id: 'applicant-notices' }, h('h2', tr('Thông báo cho người nộp', 'Notices to the applicant')), messages, content);
+  const when = (n) => {
+    if (n.status === 'sent') return time(n.sent_at);
+    if (n.delivery && n.delivery.next_attempt_at) return [tr('Gửi lại lúc ', 'Next try '), time(n.delivery.next_attempt_at)];
+    return time(n.created_at);
+  };
+  const retry = (n) => h('button.mf-secondary', { type: 'button', dataset: { retryNotice: n.id }, onclick: async () => {
+    try { await api(`applicant-notices/${n.id}/retry`, { method: 'POST' }); messages.replaceChildren(); await refresh(); } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+  } }, tr('Gửi lại', 'Send again'));
+  const mayRetry = hasRole('leader', 'admin');
+  async function refresh() {
+    try {
+      const notices = await api(`dossiers/${dossierId}/applicant-notices`);
+      content.replaceChildren(table([
+        [tr('Sự kiện', 'Event'), (n) => said(NOTICE_EVENTS, n.event)],
+        [tr('Kênh', 'Channel'), (n) => channelName(n.channel)],
+        [tr('Người nhận', 'Recipient'), (n) => n.recipient],
+        [tr('Trạng thái', 'Status'), (n) => h(`span.mf-delivery-${n.status}`, { dataset: { noticeStatus: n.status } }, said(NOTICE_STATUS, n.status))],
+        [tr('Thời điểm', 'When'), when],
+        [tr('Lỗi gần nhất', 'Last error'), (n) => {
+          // while it is being retried the delivery (its due work) holds the error and the attempts so far
+          const error = n.last_error || (n.delivery && n.delivery.last_error);
+          const attempts = n.delivery ? n.delivery.attempts : n.attempts;
+          return error ? `${error} (${tr(`${attempts} lần thử`, `${attempts} attempt(s)`)})` : '';
+        }],
+        ['', (n) => (n.status === 'failed' && mayRetry ? retry(n) : '')],
+      ], notices, { empty: tr('Chưa có thông báo nào.', 'No notice yet.') }));
+    } catch (e) {
+      if (e.status === 401 || e.stale) return;
+      content.replaceChildren();
+      showProblem(content, e);
+    }
+  }
+  refresh();
+  return box;
 }
 
 /** `notice`: a message for the desk's section once the page is shown again (after form 02 was issued or answered). */
@@ -76,6 +129,7 @@ export async function dossierView(id, notice = null) {
     documents,
     h('h2', tr('Phiếu của bộ phận một cửa', 'One-stop desk forms')),
     desk,
+    applicantNotices(id),
     h('h2', tr('Sơ đồ', 'Diagram')),
     h('p.mf-legend', h('span.l-done', tr('■ đã xong', '■ done')), h('span.l-current', tr('■ đang xử lý', '■ current')), h('span.l-late', tr('▢ quá hạn', '▢ overdue'))),
     dia,

@@ -1,8 +1,8 @@
-// Leaders: the report (from app/reports when the API has it) and the overdue steps of their units.
+// Leaders: the report (from app/reports when the API has it), the tracking book, the applicants' satisfaction and the overdue steps of their units.
 import { api, apiAll, clockOffset, hasPath, officer } from '../api.js';
-import { tr } from '../i18n.js';
+import { lang, tr } from '../i18n.js';
 import { dueCell, openHtml } from './officer.js';
-import { h, loading, page, select, showProblem, table } from '../ui.js';
+import { clearProblems, h, loading, page, select, showProblem, table } from '../ui.js';
 
 /** Render any JSON (the reports API may grow): objects as key/value tables, lists of objects as tables. */
 function generic(value) {
@@ -18,11 +18,20 @@ function generic(value) {
   return h('span', String(value ?? ''));
 }
 
+// the local calendar day (toISOString alone is UTC: before 07:00 in Vietnam it names the day before)
+const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+
+/** Save a file the API answered (fetched with the token, so not a plain link). */
+async function download(res, name) {
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: name, hidden: true });
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+}
+
 /** Form 07 (sổ theo dõi hồ sơ) for a period: the printable page, the spreadsheet or the PDF. */
 function trackingBook(messages) {
   const today = new Date();
-  // the local calendar day (toISOString alone is UTC: before 07:00 in Vietnam it names the day before)
-  const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
   const first = h('input', { type: 'date', name: 'from', value: iso(new Date(today.getFullYear(), today.getMonth(), 1)) });
   const last = h('input', { type: 'date', name: 'to', value: iso(today) });
   const open = async (format) => {
@@ -45,6 +54,75 @@ function trackingBook(messages) {
       button('html', tr('Xem, in', 'View, print')), button('xlsx', 'XLSX'), button('pdf', 'PDF')));
 }
 
+const GROUPS = [['unit', ['Đơn vị', 'Unit']], ['procedure', ['Thủ tục', 'Procedure']], ['agency', ['Cơ quan', 'Agency']], ['month', ['Tháng', 'Month']]];
+// the criteria in the order of app/satisfaction/criteria.py (the API's JSON sorts its keys), their English for the toggle
+const CRITERIA_EN = { access: 'Information on the procedure', papers: 'Papers asked for', officers: 'Officers',
+  timeliness: 'Time taken', result: 'Result' };
+const inOrder = (criteria) => [...Object.keys(CRITERIA_EN).filter((k) => k in criteria), ...Object.keys(criteria).filter((k) => !(k in CRITERIA_EN))];
+
+/**
+ * The applicants' ratings (mức độ hài lòng) for a period, by unit, procedure, agency or month: count, mean per
+ * criterion and overall (1–5), satisfied rate, low ratings, and the total; the same report as a spreadsheet.
+ * `today`: the service's day (it may run on another clock than the browser).
+ */
+function satisfactionSection(today) {
+  const first = h('input', { type: 'date', name: 'from', value: iso(new Date(today.getFullYear(), 0, 1)) });
+  const last = h('input', { type: 'date', name: 'to', value: iso(today) });
+  const groupBy = select('group_by', GROUPS.map(([value, names]) => [value, tr(...names)]));
+  const result = h('div', { id: 'satisfaction-table' });
+  const box = h('section.mf-card', { id: 'satisfaction' }, h('h2', tr('Mức độ hài lòng', 'Satisfaction')));
+  const query = (format) => ({ from: first.value, to: last.value, group_by: groupBy.value, format });
+  const locale = lang() === 'en' ? 'en-GB' : 'vi-VN';
+  const number = (v) => (v === null || v === undefined ? '—' : v.toLocaleString(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 }));
+  const percent = (v) => (v === null || v === undefined ? '—' : v.toLocaleString(locale, { style: 'percent', maximumFractionDigits: 1 }));
+  const show = async () => {
+    clearProblems(box);
+    try {
+      const report = await api('reports/satisfaction', { query: query('json') });
+      if (!report.total.ratings) {
+        result.replaceChildren(h('p.mf-help', tr('Chưa có đánh giá nào trong kỳ.', 'No rating in the period.')));
+        return;
+      }
+      const heading = GROUPS.find(([value]) => value === report.group_by);
+      const shown = table([
+        // a month's key is "2026-03": shown as 03/2026
+        [heading ? tr(...heading[1]) : tr('Tên', 'Name'), (r) => (report.group_by === 'month' && /^\d{4}-\d{2}$/.test(r.label || '')
+          ? r.label.split('-').reverse().join('/') : r.label)],
+        [tr('Số lượt đánh giá', 'Ratings'), (r) => String(r.ratings)],
+        ...inOrder(report.criteria).map((key) => [tr(report.criteria[key], CRITERIA_EN[key]), (r) => number(r.mean[key])]),
+        [tr('Điểm trung bình', 'Overall'), (r) => number(r.overall)],
+        [tr('Tỷ lệ hài lòng', 'Satisfied'), (r) => percent(r.satisfied_rate)],
+        [tr('Số đánh giá chưa hài lòng', 'Low ratings'), (r) => String(r.low)],
+      ], [...report.rows, { ...report.total, label: tr('Tổng số', 'Total') }]);
+      shown.classList.add('mf-satisfaction');
+      shown.querySelector('tbody tr:last-child').classList.add('mf-total');
+      result.replaceChildren(shown, h('p.mf-help', tr('Điểm từ 1 (rất không hài lòng) đến 5 (rất hài lòng); hài lòng: điểm trung bình từ 4; chưa hài lòng: có tiêu chí 1 hoặc 2 điểm.',
+        'Scores from 1 (very dissatisfied) to 5 (very satisfied); satisfied: a mean of 4 or more; low: a criterion at 1 or 2.'),
+      // by unit the rows add up to more than the total: say why
+      report.group_by === 'unit' ? tr(' Theo đơn vị: mỗi đánh giá được tính cho mọi đơn vị đã giải quyết hồ sơ.',
+        ' By unit: a rating counts for every unit that handled the dossier.') : null));
+    } catch (e) {
+      if (e.status !== 401 && !e.stale) showProblem(box, e);
+    }
+  };
+  const xlsx = async () => {
+    clearProblems(box);
+    try {
+      const res = await api('reports/satisfaction', { query: query('xlsx'), raw: true });
+      await download(res, `muc-do-hai-long_${first.value}_${last.value}.xlsx`);
+    } catch (e) {
+      if (e.status !== 401 && !e.stale) showProblem(box, e);
+    }
+  };
+  const form = h('form.mf-actions', { id: 'satisfaction-form', onsubmit: (e) => { e.preventDefault(); show(); } },
+    h('label', tr('Từ ngày ', 'From '), first), h('label', tr(' đến ngày ', ' to '), last),
+    h('label', tr(' theo ', ' by '), groupBy), h('button', { type: 'submit' }, tr('Xem', 'Show')),
+    h('button.mf-secondary', { type: 'button', id: 'satisfaction-xlsx', onclick: xlsx }, 'XLSX'));
+  box.append(form, result);
+  show();
+  return box;
+}
+
 export async function reportsView() {
   const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
@@ -61,6 +139,7 @@ export async function reportsView() {
   if (hasReportPage) parts.push(h('p', h('button.mf-secondary', { type: 'button', id: 'reports-page', onclick: () => openHtml('/reports', messages, false) }, tr('Mở trang báo cáo', 'Open the report page'))));
 
   if (await hasPath('/api/v1/reports/tracking-book', 'get')) parts.push(trackingBook(messages));
+  if (await hasPath('/api/v1/reports/satisfaction', 'get')) parts.push(satisfactionSection(new Date(Date.now() + offset)));
 
   const unitPicker = h('form.mf-actions', { onsubmit: (e) => { e.preventDefault(); location.hash = `#/reports?unit=${new FormData(e.target).get('unit')}`; } },
     select('unit', [['', tr('— mọi đơn vị của tôi —', '— all my units —')], ...(me.units || []).map((u) => [u.code, `${u.code} — ${u.name}`])]),

@@ -1,8 +1,8 @@
 // Officers and clerks: inbox, a step with its generated form, reception, notifications.
-import { api, apiAll, clockOffset, hasPath, hasRole, officer, openapi } from '../api.js';
+import { api, apiAll, clockOffset, hasRole, officer, openapi } from '../api.js';
 import { tr } from '../i18n.js';
 import { resolveRef, schemaFields } from '../jsonform.js';
-import { badge, bindDraft, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
+import { badge, bindDraft, clearProblems, field, h, input, loading, onSubmit, page, select, showOk, showProblem, table, time } from '../ui.js';
 import { acceptOf, copiesText, documentsSection, filePicker, kindsText, producesOf } from './documents.js';
 
 const DUE_SOON_MS = 4 * 3600 * 1000;
@@ -211,6 +211,44 @@ export async function openPdf(path, messages) {
   }
 }
 
+/** Channel names in the console's language (the API names them in Vietnamese only). */
+export const CHANNEL_NAMES = { email: ['Thư điện tử', 'E-mail'], sms: ['Tin nhắn SMS', 'SMS'], zalo: ['Zalo', 'Zalo'] };
+export const channelName = (c) => tr(...(CHANNEL_NAMES[c] || [c, c]));
+const NOTICE_CODES = ['notice_consent_missing', 'notice_channel_unavailable', 'notice_address_missing'];
+
+/**
+ * "Notices to the applicant": a box per channel this deployment has a provider for, and the applicant's consent.
+ * `read()` gives the `notify` of a reception or a refusal, or undefined when no channel is ticked (nothing sent).
+ */
+function noticeChoice(channels) {
+  const legend = h('legend', tr('Thông báo cho người nộp', 'Notices to the applicant'));
+  if (!channels.length) {
+    return { element: h('fieldset.mf-field', { dataset: { field: 'notify' }, id: 'reception-notify' }, legend,
+      h('p.mf-help', tr('Chưa cấu hình kênh gửi thông báo (APPLICANT_CHANNELS).', 'No notice channel is configured (APPLICANT_CHANNELS).'))),
+    read: () => undefined };
+  }
+  const boxes = channels.map((c) => h('input', { type: 'checkbox', name: `notify.${c.channel}`, dataset: { notifyChannel: c.channel } }));
+  const consent = h('input', { type: 'checkbox', name: 'notify.consent', id: 'notify-consent' });
+  const element = h('fieldset.mf-field', { dataset: { field: 'notify' }, id: 'reception-notify' }, legend,
+    h('div.mf-actions', channels.map((c, i) => h('label', boxes[i], ' ', channelName(c.channel)))),
+    h('label.mf-consent', consent, ' ', tr('Người nộp đồng ý nhận thông báo qua các kênh đã chọn', 'The applicant agrees to be notified over the chosen channels')),
+    h('span.mf-help', tr('Thư điện tử cần địa chỉ email; SMS và Zalo cần số điện thoại của người nộp.', 'E-mail needs the applicant\'s e-mail address; SMS and Zalo need their phone.')));
+  const read = () => {
+    const chosen = boxes.filter((b) => b.checked).map((b) => b.dataset.notifyChannel);
+    return chosen.length ? { channels: chosen, consent: consent.checked } : undefined;
+  };
+  return { element, read };
+}
+
+/** The API's refusals of the applicant's choice carry no `errors`: said next to the fieldset (`notify`) instead. */
+function noticeProblem(error) {
+  const problem = error && error.problem;
+  if (problem && NOTICE_CODES.includes(problem.code)) {
+    error.problem = { ...problem, errors: { notify: [problem.detail || problem.title] }, detail: undefined };
+  }
+  return error;
+}
+
 /**
  * The reception checklist of a procedure: a checkbox per component (required ones marked and checked), a file
  * input per component for its scan. File inputs carry no `name` (drafts keep what is typed, never files).
@@ -237,13 +275,17 @@ export async function receptionView() {
   const render = page();
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), loading());
-  const [entries, lookup] = await Promise.all([apiAll('procedures'), hasPath('/api/v1/public/dossiers/{code}', 'get')]);
+  const [entries, channels] = await Promise.all([apiAll('procedures'), api('applicant-notices/channels').catch((e) => {
+    if (e.status === 401 || e.stale) throw e;
+    return []; // an older API: no notices to offer
+  })]);
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const checklist = h('div.mf-checklist', { id: 'reception-components' });
   const otherHelp = h('span.mf-help');
   const others = field(tr('Giấy tờ khác', 'Other papers'), h('textarea', { name: 'documents', rows: 3 }), { name: 'documents_other' });
   others.append(otherHelp);
   const papers = h('fieldset.mf-field', { dataset: { field: 'documents' } }, h('legend', tr('Thành phần hồ sơ', 'Documents')), checklist, others);
+  const notify = noticeChoice(channels);
   const form = h('form.mf-form.mf-card', { id: 'reception-form' },
     field(tr('Thủ tục', 'Procedure'), select('procedure', entries.map((e) => [e.key, `${e.code || e.key} — ${e.name}`])), { required: true }),
     field(tr('Người nộp', 'Applicant'), input('applicant.name'), { required: true, name: 'applicant.name' }),
@@ -252,6 +294,7 @@ export async function receptionView() {
     field('Email', input('applicant.email'), { name: 'applicant.email' }),
     field(tr('Địa chỉ', 'Address'), input('applicant.address'), { name: 'applicant.address' }),
     papers,
+    notify.element,
     field(tr('Dữ liệu hồ sơ (JSON)', 'Dossier data (JSON)'), h('textarea', { name: 'data', rows: 2, placeholder: '{}' }), { name: 'data' }),
     h('div.mf-actions', h('button', { type: 'submit' }, tr('Tiếp nhận', 'Receive'))));
   if (params.get('key')) form.elements.procedure.value = params.get('key');
@@ -287,7 +330,7 @@ export async function receptionView() {
     const keys = [...new Set([...ticked, ...files.map((f) => f.dataset.file)])];
     const documents = [...keys.map((component) => ({ component })),
       ...(d.get('documents') || '').split('\n').map((s) => s.trim()).filter(Boolean).map((name) => ({ name }))];
-    const dossier = { applicant, documents, data };
+    const dossier = { applicant, documents, data, notify: notify.read() }; // undefined: left out of the JSON
     let receipt;
     try {
       if (files.length) {
@@ -303,6 +346,7 @@ export async function receptionView() {
       if (problem && problem.errors && problem.errors.dossier && typeof problem.errors.dossier === 'object' && !Array.isArray(problem.errors.dossier)) {
         problem = error.problem = { ...problem, errors: problem.errors.dossier }; // the multipart's `dossier` part: the form's own fields
       }
+      noticeProblem(error);
       if (problem && problem.code === 'component_missing' && problem.errors && Array.isArray(problem.errors.documents)) {
         // the keys of the missing components, said next to each one's row
         const names = new Map((entry.components || []).map((c) => [c.key, c.name]));
@@ -325,20 +369,21 @@ export async function receptionView() {
       files.length ? h('div', tr(`Đã lưu ${files.length} tệp số hoá.`, `${files.length} scanned file(s) stored.`)) : null,
       receipt.lookup_secret ? h('div', tr('Mã tra cứu (chỉ hiện một lần, ghi vào giấy tiếp nhận): ', 'Lookup code (shown once, write it on the receipt): '),
         h('strong', { id: 'lookup-secret' }, receipt.lookup_secret)) : null,
-      receipt.lookup_secret && lookup ? h('div', tr('Tra cứu công khai: ', 'Public lookup: '),
-        h('a', { href: `/api/v1/public/dossiers/${encodeURIComponent(receipt.code)}?secret=${encodeURIComponent(receipt.lookup_secret)}`, target: '_blank', rel: 'noopener', id: 'lookup-link' }, tr('đường dẫn cho người nộp', 'link for the applicant'))) : null,
+      // the applicant's own page (no JavaScript, the QR code of form 01 opens it too), not the JSON API
+      receipt.lookup_secret ? h('div', tr('Tra cứu công khai: ', 'Public lookup: '),
+        h('a', { href: `/tra-cuu/${encodeURIComponent(receipt.code)}?secret=${encodeURIComponent(receipt.lookup_secret)}`, target: '_blank', rel: 'noopener', id: 'lookup-link' }, tr('trang tra cứu của người nộp', 'the applicant\'s lookup page'))) : null,
       h('div.mf-actions', h('button.mf-secondary', { type: 'button', onclick: () => openHtml(`dossiers/${receipt.id}/receipt`, result) }, tr('In giấy tiếp nhận', 'Print the receipt')),
         h('a', { href: `#/dossiers/${receipt.id}`, id: 'open-dossier' }, tr('Xem hồ sơ', 'View the dossier')))));
     result.scrollIntoView({ block: 'start' });
   });
-  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form, refusalForm(form, checklist, result, () => { draft.clear(); form.reset(); showChecklist(); }));
+  render(h('h1', tr('Tiếp nhận hồ sơ', 'Receive a dossier')), result, form, refusalForm(form, checklist, notify, result, () => { draft.clear(); form.reset(); showChecklist(); }));
 }
 
 /**
  * Form 03: the same applicant and papers as the reception form above, refused with a reason (recorded with a
  * code, closed at once, no clock); printed as a page or a PDF.
  */
-function refusalForm(reception, checklist, result, cleared) {
+function refusalForm(reception, checklist, notify, result, cleared) {
   const refusal = h('form.mf-form.mf-card', { id: 'refusal-form' },
     h('h2', tr('Từ chối tiếp nhận (Mẫu 03)', 'Refuse at reception (form 03)')),
     h('p.mf-help', tr('Dùng người nộp, thủ tục và giấy tờ đã nhập ở trên.', 'Uses the applicant, procedure and papers entered above.')),
@@ -351,8 +396,9 @@ function refusalForm(reception, checklist, result, cleared) {
     const ticked = [...checklist.querySelectorAll('input[type=checkbox][data-component]')].filter((b) => b.checked)
       .map((b) => ({ component: b.dataset.component }));
     const documents = [...ticked, ...(d.get('documents') || '').split('\n').map((x) => x.trim()).filter(Boolean).map((name) => ({ name }))];
+    clearProblems(notify.element);
     const form03 = await api(`procedures/${encodeURIComponent(d.get('procedure'))}/refusals`,
-      { method: 'POST', body: { applicant, documents, reason: rd.get('reason') } });
+      { method: 'POST', body: { applicant, documents, reason: rd.get('reason'), notify: notify.read() } });
     refusal.reset();
     cleared(); // the applicant is dealt with: the reception form starts empty for the next one
     result.replaceChildren(h('div.mf-ok.mf-card', { role: 'status' },
@@ -361,6 +407,15 @@ function refusalForm(reception, checklist, result, cleared) {
         h('button.mf-secondary', { type: 'button', id: 'print-refusal', onclick: () => openHtml(`dossiers/${form03.id}/refusal`, result) }, tr('In phiếu (Mẫu 03)', 'Print (form 03)')),
         h('button.mf-secondary', { type: 'button', id: 'pdf-refusal', onclick: () => openPdf(`dossiers/${form03.id}/refusal`, result) }, 'PDF'))));
     result.scrollIntoView({ block: 'start' });
-  });
+  }, { problem: (form, error) => {
+    showProblem(form, error);
+    // the choice is made in the reception form above: its refusal is said there too, next to the fieldset
+    const problem = error && error.problem;
+    if (problem && NOTICE_CODES.includes(problem.code)) {
+      notify.element.querySelectorAll('input').forEach((el) => el.setAttribute('aria-invalid', 'true'));
+      notify.element.append(h('span.mf-field-error', { role: 'alert', dataset: { errorFor: 'notify' } }, problem.detail || problem.title));
+      notify.element.scrollIntoView({ block: 'nearest' });
+    }
+  } });
   return refusal;
 }
