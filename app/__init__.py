@@ -29,6 +29,7 @@ BLUEPRINT_MODULES = (
     "app.calendar.routes",
     "app.notifications.routes",
     "app.applicant_notices.routes",
+    "app.external_tasks.routes",
     "app.scheduler.routes",
     "app.audit.routes",
     "app.public.routes",

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.applicant_notices import announcer as applicant_notices
 from app.applicant_notices import service as notices
+from app.audit import service as audit
 from app.calendar.service import calendar_for
 from app.deadlines import extension, pauses, planning
 from app.deadlines import hooks as deadlines
@@ -37,6 +38,7 @@ from app.documents.storage import Storage
 from app.dossiers import published, records, transfers
 from app.dossiers import service as dossiers
 from app.dossiers.models import CLOSED_STATUSES, Dossier, DossierStatus, Step, StepStatus
+from app.external_tasks import service as external
 from app.org.models import Officer
 from app.satisfaction import service as satisfaction
 from app.satisfaction.models import SatisfactionRating
@@ -253,6 +255,59 @@ def answer_supplement(*, session: Session, dossier_id: int, request_id: int, off
     pauses.resume(session=session, dossier=dossier, officer=officer, now=now,
                   timer_at=dossiers.next_timer_at(dossier), note=note)
     return desk.answer(session=session, dossier=dossier, request=request, officer=officer, note=note, now=now)
+
+
+def complete_external(*, session: Session, step_id: int, worker_id: str, variables: dict[str, Any],
+                      officer: Officer, now: datetime) -> list[Step] | None:
+    """A worker completes its external task: checked against its lease under the dossier's lock, then the dossier
+    moves exactly as an officer's completion moves it (one completion counts; a second finds no lease)."""
+    dossier, step, open_steps = dossiers.lock_step(session=session, step_id=step_id)
+    external.check_lock(step=step, worker_id=worker_id, officer=officer, now=now)
+    dossiers.check_data_keys(variables)
+    next_steps = dossiers.advance(session=session, dossier=dossier, step=step, data=variables, actor=officer,
+                                  now=now, life=deadlines, known_open_steps=open_steps)
+    external.release(step)
+    audit.record(session=session, actor=officer, action="external_task.complete", object_type="step",
+                 object_id=step.id, summary=f"{dossier.code}: {step.topic}", after={"worker_id": worker_id}, now=now)
+    if next_steps is not None:
+        _tell_if_finished(session=session, dossier=dossier, now=now, step=step)
+    return next_steps
+
+
+def external_bpmn_error(*, session: Session, step_id: int, worker_id: str, code: str, message: str | None,
+                        variables: dict[str, Any], officer: Officer, now: datetime) -> None:
+    """A worker's BPMN error: the task's error boundary event takes the dossier on (422 when none catches it)."""
+    dossier, step, open_steps = dossiers.lock_step(session=session, step_id=step_id)
+    external.check_lock(step=step, worker_id=worker_id, officer=officer, now=now)
+    dossiers.check_data_keys(variables)
+    step.error_message = (message or code)[:4000]
+    dossiers.advance(session=session, dossier=dossier, step=step, data=variables, actor=officer, now=now,
+                     life=deadlines, known_open_steps=open_steps, error_code=code)
+    external.release(step)
+    audit.record(session=session, actor=officer, action="external_task.bpmn_error", object_type="step",
+                 object_id=step.id, summary=f"{dossier.code}: {step.topic}: {code}", after={"code": code}, now=now)
+    _tell_if_finished(session=session, dossier=dossier, now=now)
+
+
+def external_failure(*, session: Session, step_id: int, failure: dict[str, Any], officer: Officer,
+                     now: datetime) -> None:
+    """A worker could not do its task: retried later, or an incident once no retries are left."""
+    dossier, step, _ = dossiers.lock_step(session=session, step_id=step_id)
+    external.check_lock(step=step, worker_id=failure["worker_id"], officer=officer, now=now)
+    external.record_failure(session=session, dossier=dossier, step=step, officer=officer, failure=failure, now=now)
+
+
+def external_extend_lock(*, session: Session, step_id: int, worker_id: str, new_duration: int, officer: Officer,
+                         now: datetime) -> None:
+    _, step, _ = dossiers.lock_step(session=session, step_id=step_id)
+    external.check_lock(step=step, worker_id=worker_id, officer=officer, now=now)
+    external.extend_lock(step=step, new_duration=new_duration, now=now)
+
+
+def external_variables(*, session: Session, step: Step, names: list[str] | None) -> dict[str, Any]:
+    """What a worker fetches with its task: the variables the step sees (only ``names`` when given)."""
+    values = dossiers.step_variables(step.dossier, step)
+    return values if names is None else {n: values[n] for n in names if n in values}
 
 
 def stop_notices(*, session: Session, dossier_id: int, now: datetime) -> None:

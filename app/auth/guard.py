@@ -120,7 +120,9 @@ def _run_after_response_writes(_exc: BaseException | None) -> None:
 def _credentials() -> tuple[str, str] | None:
     header = request.headers.get("Authorization", "")
     if header[:7].lower() == "bearer ":
-        return "bearer", header[7:].strip()
+        value = header[7:].strip()
+        # an API key sent as the bearer token (what the Camunda external-task clients send)
+        return ("apikey" if value.startswith(f"{service.API_KEY_PREFIX}_") else "bearer"), value
     if header[:7].lower() == "apikey ":
         return "apikey", header[7:].strip()
     if request.headers.get("X-API-Key"):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db_types import UTCDateTime
@@ -55,12 +55,18 @@ class ApiKey(db.Model):
     #: Space-separated roles the key may use (of its officer's); None: all of the officer's roles.
     roles: Mapped[str | None] = mapped_column(String(128))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Space-separated external-task topics the key may serve (a worker's key); None: any.
+    topics: Mapped[str | None] = mapped_column(Text)
 
     officer: Mapped[Officer] = relationship()
 
     @property
     def role_list(self) -> list[str] | None:
         return self.roles.split() if self.roles is not None else None
+
+    @property
+    def topic_list(self) -> list[str] | None:
+        return self.topics.split() if self.topics is not None else None
 
 
 class ThrottleEvent(db.Model):

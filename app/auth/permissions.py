@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Final
 
-ROLES: Final = ("admin", "designer", "leader", "officer", "clerk", "auditor")
+ROLES: Final = ("admin", "designer", "leader", "officer", "clerk", "auditor", "worker")
 
 PUBLIC: Final = "PUBLIC"
 ANY_AUTHENTICATED: Final = "ANY_AUTHENTICATED"
@@ -144,6 +144,14 @@ PERMISSIONS: Final[dict[str, dict[str, Rule]]] = {
     "tasks.TaskAssign": {"POST": roles("leader")},
     "tasks.TaskComplete": {"POST": STEP_ACTORS},
     "tasks.TaskReturn": {"POST": STEP_ACTORS},
+    # external tasks: workers (API keys of accounts with the worker role) do system steps by topic
+    **{f"external_tasks.{name}": {"POST": roles("worker")}
+       for name in ("FetchAndLock", "Complete", "Failure", "BpmnError", "ExtendLock")},
+    "external_tasks.Unlock": {"POST": roles("worker", "admin", "leader")},
+    "external_tasks.Retries": {"PUT": roles("worker", "admin", "leader")},
+    "external_tasks.Tasks": {"GET": roles("worker", "admin", "leader", "auditor")},
+    "external_tasks.Count": {"GET": roles("worker", "admin", "leader", "auditor")},
+    "external_tasks.TaskById": {"GET": roles("worker", "admin", "leader", "auditor")},
     # notices to applicants: what they were told, the dead letters, the templates
     "applicant_notices.Channels": {"GET": ANY_AUTHENTICATED},
     "applicant_notices.Notices": {"GET": SUPERVISORS},

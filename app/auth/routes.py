@@ -135,7 +135,8 @@ class ApiKeys(MethodView):
         if not officer.is_active:
             raise Unprocessable(errors={"officer_id": ["Tài khoản đã bị khoá."]})
         key, plain = service.create_api_key(session=db.session, officer=officer, name=body["name"], now=utcnow(),
-                                            roles=body.get("roles"), expires_at=body.get("expires_at"))
+                                            roles=body.get("roles"), expires_at=body.get("expires_at"),
+                                            topics=body.get("topics"))
         audit.record(session=db.session, actor=actor, action="api_key.create", object_type="api_key",
                      object_id=key.id, summary=f"{key.name} ({officer.username})", now=utcnow())
         key.key = plain  # shown once in this response, never stored

@@ -39,6 +39,8 @@ class ApiKeyIn(StrictSchema):
     roles = ma.fields.List(ma.fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(max=len(ROLES)),
                            metadata={"description": "Some of the officer's roles; omitted: all of them"})
     expires_at = LocalDateTime(metadata={"description": "After this the key is refused; omitted: no expiry"})
+    topics = ma.fields.List(ma.fields.String(validate=validate.Length(min=1, max=255)), validate=validate.Length(
+        min=1, max=100), metadata={"description": "A worker's key: the external-task topics it may serve; omitted: any"})
 
 
 class ApiKeyOwnerOut(ma.Schema):
@@ -55,6 +57,7 @@ class ApiKeyOut(ma.Schema):
     officer = ma.fields.Nested(ApiKeyOwnerOut, metadata={"description": "Whom the key acts as"})
     roles = ma.fields.List(ma.fields.String(), attribute="role_list", allow_none=True,
                            metadata={"description": "Roles the key may use; null: all of its officer's"})
+    topics = ma.fields.List(ma.fields.String(), attribute="topic_list", allow_none=True)
     prefix = ma.fields.String()
     created_at = LocalDateTime()
     expires_at = LocalDateTime(allow_none=True)

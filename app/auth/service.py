@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from app.auth import tokens
 from app.auth.models import ApiKey, AuthSession, RetiredRefreshToken
+from app.engine.external import topic_valid
 from app.errors import NotFound, Unauthorized, Unprocessable
 from app.org import passwords
 from app.org.models import Officer
@@ -119,7 +120,8 @@ def officer_for_access_token(*, session: Session, token: str, secret: str, now: 
 
 
 def create_api_key(*, session: Session, officer: Officer, name: str, now: datetime,
-                   roles: list[str] | None = None, expires_at: datetime | None = None) -> tuple[ApiKey, str]:
+                   roles: list[str] | None = None, expires_at: datetime | None = None,
+                   topics: list[str] | None = None) -> tuple[ApiKey, str]:
     """Create a key; the plain key is returned once and only its digest is kept.
 
     ``roles`` narrows the key to some of its officer's roles (None: all of them, as they change).
@@ -131,11 +133,16 @@ def create_api_key(*, session: Session, officer: Officer, name: str, now: dateti
                                                   else "Cần ít nhất một vai trò."]})
     if expires_at is not None and expires_at <= now:
         raise Unprocessable(errors={"expires_at": ["Thời hạn phải ở tương lai."]})
+    if topics is not None and any(not topic_valid(t) for t in topics):
+        raise Unprocessable("Chủ đề (topic) gồm 1–255 ký tự, không có dấu cách.", code="topic_invalid",
+                            detail_en="A topic is 1 to 255 characters without spaces.",
+                            errors={"topics": [t[:80] for t in topics if not topic_valid(t)]})
     prefix = tokens.new_secret(6)[:8].replace("_", "x").replace("-", "y")
     secret_part = tokens.new_secret()
     plain = f"{API_KEY_PREFIX}_{prefix}_{secret_part}"
     key = ApiKey(name=name, officer_id=officer.id, prefix=prefix, key_hash=tokens.digest(plain), created_at=now,
-                 roles=" ".join(sorted(set(roles))) if roles is not None else None, expires_at=expires_at)
+                 roles=" ".join(sorted(set(roles))) if roles is not None else None, expires_at=expires_at,
+                 topics=" ".join(sorted(set(topics))) if topics is not None else None)
     key.officer = officer
     session.add(key)
     session.flush()
@@ -156,6 +163,7 @@ def officer_for_api_key(*, session: Session, plain: str, now: datetime) -> Offic
     key.last_used_at = now
     officer = key.officer
     officer.role_limit = frozenset(key.role_list) if key.role_list is not None else None
+    officer.topic_limit = frozenset(key.topic_list) if key.topic_list is not None else None
     return officer
 
 

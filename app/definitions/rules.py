@@ -24,8 +24,10 @@ from lxml import etree
 from app.calendar.durations import DurationError, parse_working_duration, working_days
 from app.definitions.intake import Issue
 from app.engine.errors import TimerError
+from app.engine.external import binding_of, topic_valid
 from app.engine.support import (
     BPMN_NS,
+    EXTERNAL_ELEMENTS,
     STEP_ELEMENTS,
     SUPPORTED_EVENT_DEFINITIONS,
     SUPPORTED_FLOW_ELEMENTS,
@@ -293,6 +295,8 @@ class _Checker:
                 self.unsupported(child, tag, sev)
             if tag in _EVENT_TAGS:
                 self.check_event(child, tag, strict)
+            if tag in EXTERNAL_ELEMENTS:
+                self.check_external(child, sev)
             if tag == "callActivity" and not (child.get("calledElement") or "").strip():
                 self.add("call_activity_without_process", sev,
                          f"Hoạt động gọi {self.describe(child)} không chỉ rõ quy trình được gọi (calledElement).",
@@ -302,6 +306,25 @@ class _Checker:
         for node in nodes.values():
             if local_name(node) in CONTAINER_TAGS:
                 self.check_container(node, strict, is_process=False)
+
+    def check_external(self, task: etree._Element, sev: str) -> None:
+        """A service/send task is worked by a worker on its topic: it must name one (app.engine.external)."""
+        binding = binding_of(task)
+        where = self.describe(task)
+        if binding is None:
+            self.add("external_task_without_topic", sev,
+                     f"Tác vụ hệ thống {where} không có chủ đề (topic) cho tiến trình xử lý ngoài: khai báo "
+                     f"camunda:type=\"external\" camunda:topic, zeebe:taskDefinition type, hoặc thuộc tính 'topic'.",
+                     f"System task {where} names no topic for an external worker: give camunda:type=\"external\" "
+                     f"camunda:topic, zeebe:taskDefinition type, or the property 'topic'.", task)
+        elif not topic_valid(binding.topic):
+            self.add("external_task_topic_invalid", sev,
+                     f"Tác vụ hệ thống {where}: chủ đề '{binding.topic[:80]}' không hợp lệ (1–255 ký tự, không dấu cách).",
+                     f"System task {where}: topic '{binding.topic[:80]}' is not valid (1–255 characters, no spaces).",
+                     task)
+        elif binding.note:
+            self.add("external_task_from_delegate", "warning", f"Tác vụ {where}: {binding.note}",
+                     f"Task {where}: {binding.note_en}", task)
 
     def unsupported(self, element: etree._Element, tag: str, sev: str, *, owner: etree._Element | None = None,
                     line: int | None = None) -> None:

@@ -162,6 +162,10 @@ class Step(db.Model):
         Index("ix_steps_unit_status_due", "unit_id", "status", "due_at"),
         Index("ix_steps_assignee_status", "assignee_id", "status"),
         # deadlines: "open, not yet marked overdue, due before now" (the overdue sweep) reads only open rows
+        # external tasks: the fetch reads open, unlocked steps of some topics
+        Index("ix_steps_external_open", "topic", "lock_expires_at",
+              postgresql_where=text("kind = 'external' AND status = 'ready'"),
+              sqlite_where=text("kind = 'external' AND status = 'ready'")),
         Index("ix_steps_open_due", "due_at",
               postgresql_where=text("status IN ('ready', 'claimed') AND overdue_at IS NULL"),
               sqlite_where=text("status IN ('ready', 'claimed') AND overdue_at IS NULL")),
@@ -206,8 +210,20 @@ class Step(db.Model):
     #: When the step stopped being open: its completion, or its cancellation; None while open.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     #: Why it was cancelled: ``withdrawn`` | ``stopped`` (with its dossier), ``ended`` (the process ended),
-    #: ``interrupted`` (a boundary timer).
+    #: ``interrupted`` (a boundary timer), ``bpmn_error`` (a worker's BPMN error caught by a boundary event).
     cancel_reason: Mapped[str | None] = mapped_column(String(16))
+    # --- external tasks (app.external_tasks): a system step a worker outside the service does, by topic
+    #: ``user`` (an officer's step) | ``external`` (a worker's: never in an inbox)
+    kind: Mapped[str] = mapped_column(String(16), default="user", server_default="user")
+    topic: Mapped[str | None] = mapped_column(String(255))
+    #: The lease: who holds the task and until when (a dead worker's lease expires and it is fetched again).
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    lock_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: None: never failed; 0: an incident a leader sees (``PUT …/retries`` gives it new ones).
+    retries: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     # Joined: every view of a step shows its unit and officers; avoids one query per step and field.
     unit: Mapped[Unit | None] = relationship(lazy="joined")

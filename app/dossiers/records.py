@@ -15,6 +15,18 @@ def _who(officer: Officer | None) -> str | None:
     return officer.full_name if officer else None
 
 
+def _unit_of(step: Step) -> str | None:
+    """Who holds a step on form 06: its unit, or the system (a worker's step, by its topic)."""
+    if step.kind == "external":
+        return f"Hệ thống ({step.topic})"
+    return step.unit.name if step.unit else None
+
+
+def _took(step: Step) -> str:
+    seconds = int(((step.completed_at or step.started_at) - step.started_at).total_seconds())
+    return f"{seconds // 60} phút {seconds % 60} giây" if seconds >= 60 else f"{seconds} giây"
+
+
 def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[str, Any]] = ()) -> dict[str, Any]:
     """Form 06 (Phiếu kiểm soát quá trình giải quyết hồ sơ): one row per hand-over, oldest first, with
     ``other_rows`` (pauses and the extension, from deadlines) placed among them by time."""
@@ -26,7 +38,7 @@ def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[s
     rows: list[dict[str, Any]] = []
     first = next((row for row in steps if row.previous_step_id is None), None)
     rows.append({"step": None, "from_unit": "Tổ chức, cá nhân", "from_officer": dossier.applicant.get("name"),
-                 "to_unit": first.unit.name if first and first.unit else None,
+                 "to_unit": _unit_of(first) if first else None,
                  "to_officer": _who(dossier.received_by), "given_at": dossier.received_at,
                  "received_at": dossier.received_at, "result": None, "note": "Nộp hồ sơ"})
     for row in steps:
@@ -37,10 +49,12 @@ def control_sheet(*, session: Session, dossier: Dossier, other_rows: list[dict[s
             note = row.returned_reason and f"Trả lại để xử lý lại: {row.returned_reason}"
             if target is not None and target.returned_reason:
                 note = f"Trả lại: {target.returned_reason}"
+            if row.kind == "external":  # a system hand-over: its own duration, not a working-time limit
+                note = f"Hệ thống xử lý trong {_took(row)}" + (f"; {note}" if note else "")
             rows.append({
                 "step": row.label or row.spec_id, "step_name": row.name,
-                "from_unit": row.unit.name if row.unit else None, "from_officer": _who(row.completed_by),
-                "to_unit": (target.unit.name if target.unit else None) if target else "Tổ chức, cá nhân",
+                "from_unit": _unit_of(row), "from_officer": _who(row.completed_by),
+                "to_unit": _unit_of(target) if target else "Tổ chức, cá nhân",
                 "to_officer": (_who(target.completed_by or target.assignee) if target
                                else dossier.applicant.get("name")),
                 "given_at": row.completed_at,

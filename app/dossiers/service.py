@@ -130,6 +130,11 @@ def lock_step(*, session: Session, step_id: int, if_match: int | None = None) ->
     return dossier, step, [row for row in rows if row.status in OPEN_STATUSES]
 
 
+def step_variables(dossier: Dossier, step: Step) -> dict[str, Any]:
+    """The variables an open step sees (what a worker fetches with its external task)."""
+    return engine.step_data(load_workflow(dossier), step.task_id)
+
+
 def load_workflow(dossier: Dossier) -> engine.Workflow:
     """The dossier's workflow; a state from an older serializer is migrated first (saved on the next write)."""
     compiled = compiled_of(dossier.version)
@@ -182,7 +187,8 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
     for view in ready:
         if view.task_id in open_rows:
             continue
-        minutes = time_limit_minutes(view.properties.get("timeLimit"))
+        external = view.topic is not None  # a worker's step: no unit, no inbox, no working-time limit
+        minutes = None if external else time_limit_minutes(view.properties.get("timeLimit"))
         due = None
         if minutes:
             cal = cal or calendar_for(session, dossier.agency_id, now)
@@ -190,7 +196,8 @@ def project_steps(*, session: Session, dossier: Dossier, wf: engine.Workflow, no
         row = Step(dossier_id=dossier.id, task_id=view.task_id, spec_id=view.spec_id, name=view.name[:500],
                    label=view.properties.get("step"), lane_id=view.lane_id,
                    form=form_of_step(view.properties.get("form"), view.spec_id, forms),
-                   unit_id=unit_for_lane(session, dossier.version, view.lane_id, units), status="ready",
+                   unit_id=None if external else unit_for_lane(session, dossier.version, view.lane_id, units),
+                   status="ready", kind="external" if external else "user", topic=view.topic,
                    agency_id=dossier.agency_id,
                    procedure_key=dossier.procedure_key, channel=dossier.channel,
                    previous_step_id=previous.id if previous else None, started_at=now, due_at=due,
@@ -300,7 +307,7 @@ def check_reception(version: DefinitionVersion, dossier_in: dict[str, Any], atta
     start form. Returns the checklist as the receipt lists it."""
     papers = checklist(version, list(dossier_in.get("documents") or []), attached)
     data = dossier_in.get("data") or {}
-    _check_data_keys(data)
+    check_data_keys(data)
     _check_start_form(version, data)
     return papers
 
@@ -379,7 +386,7 @@ def refuse(*, session: Session, key: str, refusal_in: dict[str, Any], officer: O
 DATA_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 
 
-def _check_data_keys(data: dict[str, Any]) -> None:
+def check_data_keys(data: dict[str, Any]) -> None:
     """Here, not in the schema: OpenAPI 3.0 cannot state a rule on an object's keys, so a client validating
     against the document would send such a key; it gets this rule's own code, not the schema layer's."""
     bad = [key for key in data if not DATA_KEY.fullmatch(key)]
@@ -426,8 +433,12 @@ def run_start(*, session: Session, dossier: Dossier, actor: Officer | None, now:
 
 def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, Any], actor: Officer,
             now: datetime, life: Lifecycle, check: Callable[[engine.Workflow], None] | None = None,
-            returned_reason: str | None = None, known_open_steps: list[Step] | None = None) -> list[Step] | None:
+            returned_reason: str | None = None, known_open_steps: list[Step] | None = None,
+            error_code: str | None = None) -> list[Step] | None:
     """Complete ``step`` in the engine with ``data`` and project the result.
+
+    ``error_code``: a worker's BPMN error on an external step instead of a completion: the step's error
+    boundary event catches it (422 ``bpmn_error_uncaught`` when none does) and the step ends ``bpmn_error``.
 
     Returns the dossier's open steps after the move (where it went; empty when it finished), or None when
     a condition failed and the dossier went into incident instead.
@@ -436,7 +447,14 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     """
     wf = load_workflow(dossier)
     try:
-        engine.complete_step(wf, step.task_id, data, now=now)
+        if error_code is None:
+            engine.complete_step(wf, step.task_id, data, now=now)
+        elif not engine.catches_error(wf, step.task_id, error_code):
+            raise Unprocessable(f"Không có sự kiện lỗi (error boundary event) nào trên bước {step.spec_id} bắt mã "
+                                f"lỗi '{error_code}'.", code="bpmn_error_uncaught",
+                                detail_en=f"No error boundary event on {step.spec_id} catches '{error_code}'.")
+        else:
+            engine.throw_error(wf, step.task_id, error_code, data, now=now)
     except engine.ConditionError as exc:
         step.data = data
         _incident(session=session, dossier=dossier, exc=exc, actor=actor, now=now, step=step)
@@ -447,7 +465,8 @@ def advance(*, session: Session, dossier: Dossier, step: Step, data: dict[str, A
     if check is not None:
         check(wf)
     cal = calendar_for(session, dossier.agency_id, now)
-    step.status = StepStatus.COMPLETED
+    step.status = StepStatus.COMPLETED if error_code is None else StepStatus.CANCELLED
+    step.cancel_reason = None if error_code is None else "bpmn_error"
     step.completed_at = step.ended_at = now
     step.completed_by = actor
     step.assignee = step.assignee or actor

@@ -39,6 +39,7 @@ from .runner import (
     TimerView,
     Workflow,
     cancel,
+    catches_error,
     complete_step,
     data,
     dumps,
@@ -47,6 +48,8 @@ from .runner import (
     loads,
     ready_steps,
     start,
+    step_data,
+    throw_error,
     waiting_timers,
 )
 from .serializer import FORMAT, migrate_state
@@ -71,6 +74,7 @@ __all__ = [
     "UnknownTask",
     "Workflow",
     "cancel",
+    "catches_error",
     "check_syntax",
     "compile_process",
     "complete_step",
@@ -85,5 +89,7 @@ __all__ = [
     "read_properties",
     "ready_steps",
     "start",
+    "step_data",
+    "throw_error",
     "waiting_timers",
 ]

@@ -33,9 +33,11 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from .errors import CompileError, TimerError
 from .evaluator import EvaluationError, check_syntax
-from .specs import PassThroughTask
+from .external import binding_of, topic_valid
+from .specs import ExternalTask, PassThroughTask
 from .support import (
     BPMN_NS,
+    EXTERNAL_ELEMENTS,
     SUPPORTED_EVENT_DEFINITIONS,
     SUPPORTED_FLOW_ELEMENTS,
     UNSUPPORTED_REASONS,
@@ -176,7 +178,12 @@ class _MotcuaNodeMixin:
         while lane_id is None and ancestor is not None:  # a step inside an embedded subprocess: its lane
             lane_id = lane_ids.get(ancestor.get("id") or "")
             ancestor = ancestor.getparent()
-        return {"properties": read_properties(node), "lane_id": lane_id}
+        extensions: dict[str, Any] = {"properties": read_properties(node), "lane_id": lane_id}
+        if _local(node.tag) in EXTERNAL_ELEMENTS:
+            binding = binding_of(node)
+            if binding is not None:
+                extensions["external"] = {"topic": binding.topic, "source": binding.source}
+        return extensions
 
     def _add_multiinstance_task(self, loop_characteristics: Any) -> None:
         has_standard = any(_local(c.tag) in ("loopCardinality", "loopDataInputRef")
@@ -223,6 +230,8 @@ def _motcua_parser_classes() -> dict[str, tuple[type, type]]:
         classes[tag] = (type(f"Motcua{parser_cls.__name__}", (mixin, parser_cls), {}), spec_cls)
     parser_cls, _ = classes[full_tag("task")]
     classes[full_tag("task")] = (parser_cls, PassThroughTask)
+    for tag in EXTERNAL_ELEMENTS:  # the plain task parser: a sendTask's message is the worker's business
+        classes[full_tag(tag)] = (parser_cls, ExternalTask)
     return classes
 
 
@@ -336,7 +345,15 @@ def _check_element(node: Any, process_id: str) -> None:
                     raise CompileError(element_id, f"condition {cond.text.strip()!r}: {exc}") from None
         if local in _EVENT_ELEMENTS:
             _check_event(child, element_id)
-        if local in ("userTask", "manualTask", "task", "subProcess", "callActivity"):
+        if local in EXTERNAL_ELEMENTS:
+            binding = binding_of(child)
+            if binding is None:
+                raise CompileError(element_id, f"{local} names no topic for a worker (camunda:topic, "
+                                               "zeebe:taskDefinition type, or the property 'topic')")
+            if not topic_valid(binding.topic):
+                raise CompileError(element_id, f"topic {binding.topic[:80]!r} is not a topic (1 to 255 characters, "
+                                               "no spaces)")
+        if local in ("userTask", "manualTask", "task", "serviceTask", "sendTask", "subProcess", "callActivity"):
             _check_loop(child, element_id)
         if local == "subProcess":
             _check_element(child, process_id)

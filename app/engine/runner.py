@@ -18,10 +18,12 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
@@ -37,7 +39,7 @@ T = TypeVar("T")
 
 @dataclass
 class StepView:
-    """A step (userTask/manualTask) waiting for an officer."""
+    """A step waiting: for an officer (userTask/manualTask), or for a worker (an external task: ``topic``)."""
 
     task_id: str
     spec_id: str
@@ -47,6 +49,7 @@ class StepView:
     properties: dict[str, str]
     process_id: str
     data: dict[str, Any] = field(repr=False)
+    topic: str | None = None
 
 
 @dataclass
@@ -160,6 +163,7 @@ def _step_view(task: Any) -> StepView:
         task_id=str(task.id), spec_id=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id or "",
         lane=spec.lane, lane_id=ext.get("lane_id"), properties=dict(ext.get("properties") or {}),
         process_id=designer_id(task.workflow.spec.name), data=copy.deepcopy(task.data),
+        topic=(ext.get("external") or {}).get("topic"),
     )
 
 
@@ -194,6 +198,49 @@ def complete_step(wf: Workflow, task_id: str, data: dict[str, Any], *, now: date
         live = bwf.get_task_from_id(UUID(str(task_id)))
         live.data.update(payload)
         live.run()
+        bwf.do_engine_steps()
+
+    _mutate(wf, now, action)
+
+
+def step_data(wf: Workflow, task_id: str) -> dict[str, Any]:
+    """The data a waiting step sees (a copy): an external task's variables."""
+    return copy.deepcopy(_find(wf, task_id).data)
+
+
+def _error_boundaries(task: Any, code: str) -> list[Any]:
+    """The error boundary events attached to ``task`` that catch ``code`` (one without a code catches all)."""
+    split = task.parent
+    if split is None or not isinstance(split.task_spec, BoundaryEventSplit):
+        return []
+    event = BpmnEvent(ErrorEventDefinition(code, code=code))
+    return [sibling for sibling in split.children
+            if sibling is not task and isinstance(sibling.task_spec, BoundaryEvent)
+            and isinstance(sibling.task_spec.event_definition, ErrorEventDefinition)
+            and sibling.state == TaskState.WAITING and sibling.task_spec.event_definition.catches(sibling, event)]
+
+
+def catches_error(wf: Workflow, task_id: str, code: str) -> bool:
+    """Whether an error boundary event on the step catches ``code`` (else a BPMN error has nowhere to go)."""
+    return bool(_error_boundaries(_find(wf, task_id), code))
+
+
+def throw_error(wf: Workflow, task_id: str, code: str, data: dict[str, Any], *, now: datetime) -> None:
+    """A worker's BPMN error on an external task: its error boundary event catches it and the flow goes on
+    from there (an interrupting one ends the task). :class:`TaskNotReady` when no boundary catches ``code``."""
+    task = _find(wf, task_id)
+    if task.state != TaskState.READY or not task.task_spec.manual:
+        raise TaskNotReady(f"step {task_id} ({task.task_spec.bpmn_id}) is {TaskState.get_name(task.state)}")
+    if not _error_boundaries(task, code):
+        raise TaskNotReady(f"no error boundary event on {task.task_spec.bpmn_id} catches {code!r}")
+    payload = copy.deepcopy(data)
+
+    def action(bwf: BpmnWorkflow) -> None:
+        live = bwf.get_task_from_id(UUID(str(task_id)))
+        event = BpmnEvent(ErrorEventDefinition(code, code=code), payload=payload)
+        for boundary in _error_boundaries(live, code)[:1]:
+            boundary.task_spec.catch(boundary, event)
+            boundary.task_spec._update(boundary)
         bwf.do_engine_steps()
 
     _mutate(wf, now, action)

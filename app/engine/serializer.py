@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializ
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 from .errors import StateError
-from .specs import PassThroughTask
+from .specs import ExternalTask, PassThroughTask
 from .timers import MotcuaCycle, MotcuaDuration, MotcuaTimeDate
 
 FORMAT = "motcua-flow/spiff"
@@ -65,6 +65,7 @@ def _config() -> dict:
     config = dict(DEFAULT_CONFIG)
     config[BpmnWorkflow] = _SpeclessWorkflowConverter
     config[PassThroughTask] = BpmnTaskSpecConverter
+    config[ExternalTask] = BpmnTaskSpecConverter
     for cls in (MotcuaTimeDate, MotcuaDuration, MotcuaCycle):
         config[cls] = TimerConditionalEventDefinitionConverter
     return config

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.defaults import NoneTask
+from SpiffWorkflow.bpmn.specs.defaults import NoneTask, UserTask
 
 
 class PassThroughTask(NoneTask):
@@ -16,3 +16,12 @@ class PassThroughTask(NoneTask):
     def __init__(self, wf_spec: Any, bpmn_id: str, **kwargs: Any) -> None:
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.manual = False
+
+
+class ExternalTask(UserTask):
+    """A ``serviceTask`` or ``sendTask``: the engine waits on it as on a person's step, but a worker does it.
+
+    Why a waiting task: no designer text runs here, so the work is handed out as an external task on its
+    topic (``extensions["external"]``, read by :mod:`app.engine.external`) and the worker's completion moves
+    the dossier exactly as an officer's does — in one transaction, under the dossier's lock.
+    """

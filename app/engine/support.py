@@ -2,7 +2,8 @@
 
 Why a list of our own: SpiffWorkflow can run script, service and business-rule tasks, but those run
 designer-written code or call out of the process. Agencies' procedures are people's steps, gateways and
-timers, so everything else is refused at validation with the element named (or, in a process that is not
+timers, and system work handed to workers outside the service (service and send tasks, as external tasks
+on a topic); everything else is refused at validation with the element named (or, in a process that is not
 executable, reported as a warning: the diagram is kept as documentation and cannot be published).
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SUPPORTED_FLOW_ELEMENTS: frozenset[str] = frozenset({
     "startEvent", "endEvent",
     "userTask", "manualTask", "task",
+    "serviceTask", "sendTask",  # external tasks: a worker outside the service does them (app/engine/external.py)
     "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
     "subProcess", "callActivity",
     "boundaryEvent", "intermediateCatchEvent", "intermediateThrowEvent",
@@ -34,10 +36,8 @@ SUPPORTED_EVENT_DEFINITIONS: frozenset[str] = frozenset({
 UNSUPPORTED_REASONS: dict[str, tuple[str, str]] = {
     "scriptTask": ("Không hỗ trợ tác vụ kịch bản (script task): mã trong sơ đồ không bao giờ được chạy.",
                    "Script tasks are not supported: code in a diagram is never run."),
-    "serviceTask": ("Không hỗ trợ tác vụ dịch vụ (service task).", "Service tasks are not supported."),
     "businessRuleTask": ("Không hỗ trợ tác vụ quy tắc nghiệp vụ (business rule task/DMN).",
                          "Business rule (DMN) tasks are not supported."),
-    "sendTask": ("Không hỗ trợ tác vụ gửi thông điệp (send task).", "Send tasks are not supported."),
     "receiveTask": ("Không hỗ trợ tác vụ nhận thông điệp (receive task).",
                     "Receive tasks are not supported."),
     "transaction": ("Không hỗ trợ tiểu trình giao dịch (transaction).", "Transaction subprocesses are not supported."),
@@ -56,3 +56,5 @@ UNSUPPORTED_REASONS: dict[str, tuple[str, str]] = {
 
 #: Task types that count as a procedure step (bước) and carry timeLimit / form properties.
 STEP_ELEMENTS: frozenset[str] = frozenset({"userTask", "manualTask"})
+#: Task types a worker does (external tasks, by topic): system steps, never in an officer's inbox.
+EXTERNAL_ELEMENTS: frozenset[str] = frozenset({"serviceTask", "sendTask"})

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db_types import UTCDateTime
 from app.extensions import db
 
-ROLES: tuple[str, ...] = ("admin", "designer", "leader", "officer", "clerk", "auditor")
+ROLES: tuple[str, ...] = ("admin", "designer", "leader", "officer", "clerk", "auditor", "worker")
 AGENCY_KINDS: tuple[str, ...] = ("province", "department", "commune", "service_centre", "facility", "office", "other")
 UNIT_KINDS: tuple[str, ...] = ("division", "desk", "leadership", "records", "reception", "other")
 #: Where a desk receives: its agency tree, or the whole province (reception regardless of administrative boundary).
@@ -98,6 +98,8 @@ class Officer(db.Model):
 
     #: Set for one request when an API key limited to some roles acts as this officer (never stored).
     role_limit = None  # type: frozenset[str] | None
+    #: Set for a request authenticated by an API key limited to external-task topics (app.external_tasks).
+    topic_limit = None  # type: frozenset[str] | None
 
     @property
     def roles(self) -> list[str]:

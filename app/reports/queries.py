@@ -70,8 +70,10 @@ def restrict_dossiers(stmt: Select, f: Filters) -> Select:
 def _restrict_steps(stmt: Select, f: Filters) -> Select:
     """Steps of the asked agency/procedure/unit; a scoped caller sees the steps of its units and agencies.
 
-    On the step's own copies of its dossier's agency and procedure: no join to ``dossiers`` needed.
+    On the step's own copies of its dossier's agency and procedure: no join to ``dossiers`` needed. Officers'
+    steps only: a worker's (``kind = 'external'``) is system work, shown on form 06, not counted for units.
     """
+    stmt = stmt.where(Step.kind == "user")
     if f.agencies is not None:
         stmt = stmt.where(Step.agency_id.in_(f.agencies))
     if f.procedure:

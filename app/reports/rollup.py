@@ -195,7 +195,7 @@ def _day_rows(*, session: Session, first: date, last: date, tz: ZoneInfo) -> Ite
     stmt = select(Step.dossier_id, Step.unit_id, Step.agency_id, Step.channel, Step.status, Step.result,
                   Step.cancel_reason, *[_instant(c, dialect) for c in (Step.started_at, Step.completed_at,
                                                                       Step.ended_at, Step.due_at)]).where(
-        Step.started_at < midnight(last + timedelta(days=1), tz),
+        Step.started_at < midnight(last + timedelta(days=1), tz), Step.kind == "user",
         or_(Step.ended_at.is_(None), Step.ended_at >= midnight(first, tz)))
     result = session.connection().execute(stmt.execution_options(stream_results=True, max_row_buffer=_BATCH))
     for part in result.partitions(_BATCH):

@@ -51,6 +51,10 @@ def check_can_read(officer: Officer, dossier: Dossier, session: Session) -> None
 
 
 def _check_member(officer: Officer, step: Step) -> None:
+    if step.kind == "external":
+        raise Conflict(f"Bước này do hệ thống thực hiện (chủ đề {step.topic}); không xử lý như việc của cán bộ.",
+                       code="step_is_external",
+                       detail_en=f"This step is a worker's (topic {step.topic}), not an officer's.")
     if not officer.has_role(*ACTING_ROLES) or step.unit_id not in unit_ids(officer):
         raise Forbidden("Bước này thuộc đơn vị khác; bạn không xử lý được.", code="not_your_unit",
                         detail_en="This step belongs to a unit you are not a member of.")
@@ -76,7 +80,7 @@ def list_steps(*, session: Session, officer: Officer, now: datetime, mine: bool 
                unit_id: int | None = None, procedure: str | None = None, status: str | None = None,
                overdue: bool | None = None, due_before: datetime | None = None):
     """Steps ordered by due time (no due time last), then id; officers see their units' steps only."""
-    stmt = select(Step).order_by(Step.due_at.is_(None), Step.due_at, Step.id)
+    stmt = select(Step).where(Step.kind == "user").order_by(Step.due_at.is_(None), Step.due_at, Step.id)
     if not reads_all(officer):
         stmt = stmt.where(Step.unit_id.in_(unit_ids(officer)))
     if mine:

@@ -126,7 +126,7 @@ def test_declared_total_differs_from_steps_is_a_warning_with_both_numbers_in_day
     assert result.declared_total == timedelta(hours=76) and result.computed_total == timedelta(hours=84)
 
 
-UNSUPPORTED = {"chay_ma": "scriptTask", "goi_api": "serviceTask", "nhan_tin_hieu": "signalEventDefinition",
+UNSUPPORTED = {"chay_ma": "scriptTask", "nhan_tin_hieu": "signalEventDefinition",
                "cho_thu": "messageEventDefinition", "cong_phuc": "complexGateway"}
 
 
@@ -138,6 +138,9 @@ def test_unsupported_elements_in_executable_process_are_errors_naming_id_and_tag
     # The signal comes through an eventDefinitionRef: reported where it is used.
     assert find(result.errors, "unsupported_element", "nhan_tin_hieu").line == line_of(text, "<bpmn:eventDefinitionRef>")
     assert find(result.errors, "unsupported_element", "chay_ma").message.startswith("Không hỗ trợ tác vụ kịch bản")
+    # a service task is an external task: refused here only because it names no topic for a worker
+    no_topic = find(result.errors, "external_task_without_topic", "goi_api")
+    assert no_topic.line == line_of(text, 'id="goi_api"') and "camunda:topic" in no_topic.message_en
     assert not result.publishable
 
 
@@ -145,6 +148,7 @@ def test_unsupported_elements_in_documentation_are_warnings() -> None:
     result, _ = load("rule-unsupported-documentation.bpmn")
     assert result.ok and not result.publishable and not result.is_executable
     assert {i.element_id for i in result.warnings if i.code == "unsupported_element"} == set(UNSUPPORTED)
+    assert {i.element_id for i in result.warnings if i.code == "external_task_without_topic"} == {"goi_api"}
 
 
 def test_timers_empty_and_not_iso8601() -> None:

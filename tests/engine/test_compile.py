@@ -29,7 +29,17 @@ def test_script_task_is_refused_naming_it():
     assert "Script tasks" in err.value.message
 
 
-@pytest.mark.parametrize("element", ["serviceTask", "sendTask", "receiveTask", "businessRuleTask"])
+@pytest.mark.parametrize("element", ["serviceTask", "sendTask"])
+def test_a_system_task_without_a_topic_is_refused(element):
+    body = (f'<bpmn:startEvent id="s"/><bpmn:{element} id="bad_one"/><bpmn:endEvent id="e"/>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="bad_one"/>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="bad_one" targetRef="e"/>')
+    with pytest.raises(engine.CompileError) as err:
+        engine.compile_process([_doc(body)], "p")
+    assert err.value.element_id == "bad_one" and "names no topic" in err.value.message
+
+
+@pytest.mark.parametrize("element", ["receiveTask", "businessRuleTask"])
 def test_unsupported_tasks_are_refused(element):
     body = (f'<bpmn:startEvent id="s"/><bpmn:{element} id="bad_one"/><bpmn:endEvent id="e"/>'
             '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="bad_one"/>'

@@ -138,6 +138,8 @@ COVERED_ELSEWHERE = {
     ("applicant_notices.NoticeRetry", "POST"): "tests/applicant/test_notices.py::test_agency_admin_touches_only_its_own",
     ("applicant_notices.TemplateById", "DELETE"): "tests/applicant/test_notices.py::test_agency_admin_touches_only_its_own",
     ("applicant_notices.TemplatePreview", "POST"): "fills a template with sample values; stores nothing",
+    ("external_tasks.Unlock", "POST"): "tests/external_tasks/test_external_tasks.py::test_another_agency_s_admin",
+    ("external_tasks.Retries", "PUT"): "tests/external_tasks/test_external_tasks.py::test_another_agency_s_admin",
 }
 #: Definitions are scoped by app.auth.scope for designers and agency admins (tests/permissions/test_designer_scope.py).
 DEFINITION_ENDPOINTS = "definitions.", "authoring."
