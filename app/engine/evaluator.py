@@ -27,8 +27,10 @@ them is. :func:`check_syntax`, used at upload, evaluates nothing that reads data
 whitelist, and folds an expression made only of literals with a much smaller budget
 (:data:`CHECK_BUDGET`). ``bench/evaluator_worst_case.py`` measures the slowest accepted expressions.
 
-Camunda/JUEL conditions written ``${...}`` (``${!approved}``, ``${a == 'x' && b}``, ``${empty x}`` …) are
-translated token by token into the same Python subset and evaluated by the same walker.
+Camunda/JUEL conditions written ``${...}`` (``${!approved}``, ``${a == 'x' && b}``, ``${empty x}`` …) and
+Camunda 8 FEEL conditions written ``= …`` (``= approved = true``, ``=amount > 100 and not(urgent)``) are
+translated token by token into the same Python subset and evaluated by the same walker. A method call
+(``${execution.getVariable("x")}``) is no helper: it is refused like any call outside the list.
 """
 from __future__ import annotations
 
@@ -483,7 +485,8 @@ def _dotted(node: ast.AST) -> str:
 
 # ------------------------------------------------------------------------------------------------ JUEL
 
-_JUEL_RE = re.compile(r"^\s*\$\{(?P<body>.*)\}\s*$", re.DOTALL)
+#: ``${…}`` and JUEL's deferred ``#{…}``, which Camunda evaluates alike.
+_JUEL_RE = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.DOTALL)
 _JUEL_TOKEN = re.compile(
     r"""\s*(?:
         (?P<str>'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")
@@ -621,6 +624,60 @@ def _juel_matching(tokens: list[tuple[str, str]], start: int, opening: str, clos
     raise EvaluationError(f"unbalanced {opening!r} in ${{}} expression")
 
 
+# ------------------------------------------------------------------------------------------------ FEEL
+
+#: Camunda 8 writes conditions as FEEL expressions: the text starts with ``=`` (``= approved = true``).
+_FEEL_RE = re.compile(r"^\s*=(?!=)(?P<body>.*)$", re.DOTALL)
+_FEEL_TOKEN = re.compile(
+    r"""\s*(?:
+        (?P<str>"(?:[^"\\]|\\.)*")
+      | (?P<num>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
+      | (?P<ident>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<op>!=|<=|>=|=|[<>+\-*/%().\[\],])
+    )""",
+    re.VERBOSE,
+)
+_FEEL_WORDS = {"and": "and", "or": "or", "not": "not", "null": "None", "true": "True", "false": "False"}
+
+
+def is_feel(text: str) -> bool:
+    """True when the text is a Camunda 8 FEEL expression (``=`` first, as Zeebe's modeler writes it)."""
+    return isinstance(text, str) and _FEEL_RE.match(text) is not None
+
+
+def translate_feel(text: str) -> str:
+    """Translate the FEEL subset conditions use (comparisons with ``=``, ``and``/``or``/``not(…)``, literals,
+    names and paths, arithmetic) into the evaluator's Python subset; anything else is an EvaluationError."""
+    m = _FEEL_RE.match(text)
+    if m is None:
+        raise EvaluationError("not a FEEL expression (= …)")
+    body, out, pos = m.group("body"), [], 0
+    while pos < len(body):
+        if body[pos:].strip() == "":
+            break
+        token = _FEEL_TOKEN.match(body, pos)
+        if token is None:
+            raise EvaluationError(f"unsupported FEEL syntax near {body[pos:pos + 10]!r}")
+        kind, tok = token.lastgroup or "", token.group(token.lastgroup or "")
+        pos = token.end()
+        if kind == "ident":
+            if tok in _FEEL_WORDS:
+                out.append(_FEEL_WORDS[tok])
+            elif tok in _PY_KEYWORDS:
+                raise EvaluationError(f"{tok!r} cannot be used as a name in a FEEL expression")
+            else:
+                out.append(tok)
+        elif kind == "str":
+            out.append(_juel_string(tok))
+        elif kind == "op":
+            out.append("==" if tok == "=" else tok)
+        else:
+            out.append(tok)
+    if not out:
+        raise EvaluationError("empty FEEL expression")
+    return " ".join(out).replace(" . ", ".").replace(" (", "(").replace(" [", "[")
+
+
 # -------------------------------------------------------------------------------------------- public
 
 def _parse(text: Any) -> tuple[ast.Expression, bool]:
@@ -629,7 +686,7 @@ def _parse(text: Any) -> tuple[ast.Expression, bool]:
         raise EvaluationError("an expression must be text")
     if len(text) > MAX_SOURCE_LENGTH:
         raise LimitExceeded(f"expression longer than {MAX_SOURCE_LENGTH} characters")
-    source = translate_juel(text) if is_juel(text) else text
+    source = translate_juel(text) if is_juel(text) else translate_feel(text) if is_feel(text) else text
     if len(source) > 2 * MAX_SOURCE_LENGTH:
         raise LimitExceeded(f"expression longer than {MAX_SOURCE_LENGTH} characters")
     source = source.strip()

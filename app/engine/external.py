@@ -11,6 +11,8 @@ Read, in this order:
 - Camunda 7 ``camunda:type="external" camunda:topic="…"`` (the topic as written);
 - Camunda 8 ``<zeebe:taskDefinition type="…"/>`` (the type is the topic);
 - our own ``<camunda:property name="topic" value="…"/>``;
+- a SpiffArena connector ``<spiffworkflow:serviceTaskOperator id="…">`` (its id; its parameters, Python
+  expressions, are never evaluated: with a warning);
 - Camunda 7 Java delegation — ``camunda:class``, ``camunda:delegateExpression``, ``camunda:expression`` and
   ``<camunda:connector><camunda:connectorId>`` — becomes a topic named after the delegate (``com.acme.Mailer``,
   ``${mailer}`` → ``mailer``, ``${mailer.send(execution)}`` → ``mailer.send``), with a warning: no Java runs
@@ -24,6 +26,7 @@ from typing import Any
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 MAX_TOPIC = 255
 _TOPIC = re.compile(r"[^\s]{1,255}")
 _EXPRESSION = re.compile(r"^[#$]\{\s*([A-Za-z_][\w.]*)\s*(?:\(.*\))?\s*\}$", re.DOTALL)
@@ -75,6 +78,14 @@ def binding_of(node: Any) -> Binding | None:
     own = _own_property(node)
     if own:
         return Binding(topic=own, source="property")
+    for operator in node.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
+        if (operator.get("id") or "").strip():
+            topic = operator.get("id").strip()
+            return Binding(topic=topic, source="spiffworkflow:serviceTaskOperator",
+                           note=f"Connector SpiffArena '{topic}' trở thành tác vụ ngoài cùng chủ đề; các tham số "
+                                "(biểu thức Python) không được tính: tiến trình xử lý tự lấy dữ liệu hồ sơ.",
+                           note_en=f"The SpiffArena connector '{topic}' becomes an external task on that topic; its "
+                                   "parameters (Python expressions) are not evaluated: the worker reads the variables.")
     if _camunda(node, "class"):
         return _java("class", _camunda(node, "class"))
     if _camunda(node, "delegateExpression"):
