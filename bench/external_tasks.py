@@ -107,7 +107,7 @@ class Service:
         for path, body in ((f"process-definitions/{KEY}/versions/1/submit", None),
                            (f"process-definitions/{KEY}/versions/1/publish",
                             {"decision_number": "1/QĐ", "decision_date": "2026-03-01",
-                             "lane_bindings": {"*": "NA-HN-TTPVHCC-MC"}})):
+                             "lane_bindings": {}})):
             r = requests.post(f"{self.base}/{path}", json=body, headers=admin, timeout=60)
             assert r.status_code == 200, r.text
         r = requests.post(f"{self.base}/officers", headers=admin, timeout=30, json={
