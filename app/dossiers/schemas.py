@@ -145,6 +145,10 @@ class StepOut(ma.Schema):
     data = ma.fields.Dict(allow_none=True)
     returned_reason = ma.fields.String(allow_none=True)
     deadline = ma.fields.Nested(DeadlineOut, allow_none=True)
+    kind = ma.fields.String(metadata={"description": "user (an officer's step) | external (a worker's, by topic)"})
+    topic = ma.fields.String(allow_none=True)
+    retries = ma.fields.Integer(allow_none=True, metadata={"description": "external: 0 is an incident"})
+    error_message = ma.fields.String(allow_none=True)
 
 
 class DossierSummaryOut(ma.Schema):

@@ -48,9 +48,11 @@ def _camunda(node: Any, name: str) -> str | None:
 
 
 def _own_property(node: Any) -> str | None:
-    for prop in node.iter(f"{{{CAMUNDA_NS}}}property"):
-        if prop.get("name") == "topic" and (prop.get("value") or "").strip():
-            return prop.get("value").strip()
+    """The property ``topic`` in whichever modeler's form it is written (camunda, zeebe, spiffworkflow)."""
+    for namespace in (CAMUNDA_NS, ZEEBE_NS, SPIFF_NS):
+        for prop in node.iter(f"{{{namespace}}}property"):
+            if prop.get("name") == "topic" and (prop.get("value") or "").strip():
+                return prop.get("value").strip()
     return None
 
 

@@ -78,6 +78,7 @@ def test_timers_read_their_date_and_duration_from_the_dossier_data():
     ('camunda:type="external" camunda:topic="csdl-dan-cu"', "", "csdl-dan-cu"),
     ("", '<zeebe:taskDefinition type="payment-service"/>', "payment-service"),
     ("", '<camunda:properties><camunda:property name="topic" value="own"/></camunda:properties>', "own"),
+    ("", '<zeebe:properties><zeebe:property name="topic" value="own-8"/></zeebe:properties>', "own-8"),
     ('camunda:class="com.acme.Mailer"', "", "com.acme.Mailer"),
     ('camunda:delegateExpression="${mailer}"', "", "mailer"),
     ('camunda:expression="${mailer.send(execution)}"', "", "mailer.send"),

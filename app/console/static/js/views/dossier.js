@@ -121,7 +121,8 @@ export async function dossierView(id, notice = null) {
           'The public lookup code is printed on the receipt at reception (shown once).'))),
       h('div.mf-card', h('h2', tr('Bước hiện tại', 'Current steps')), table([
         [tr('Bước', 'Step'), (s) => h('a', { href: `#/tasks/${s.id}` }, s.name)],
-        [tr('Đơn vị', 'Unit'), (s) => (s.unit ? s.unit.name : '')],
+        [tr('Đơn vị', 'Unit'), (s) => (s.kind === 'external' ? tr(`Hệ thống (${s.topic})`, `System (${s.topic})`)
+          : (s.unit ? s.unit.name : ''))],
         [tr('Hạn', 'Due'), (s) => dueCell(s, offset)],
         [tr('Trạng thái', 'Status'), (s) => stepStatus(s.status)],
       ], d.current_steps || []))),

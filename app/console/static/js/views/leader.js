@@ -178,5 +178,31 @@ export async function reportsView() {
       ], steps, { empty: tr('Không có bước quá hạn.', 'No overdue steps.') });
     }));
   }
+  if (await hasPath('/api/v1/external-task', 'get')) parts.push(await section(
+    tr('Sự cố tác vụ hệ thống (hết lượt thử lại)', 'System-step incidents (no retries left)'), 'external-incidents',
+    async () => externalIncidents()));
   render(...parts);
+}
+
+/** External tasks whose worker gave up (retries 0): the error, and new retries once the cause is fixed. */
+async function externalIncidents() {
+  const box = h('div');
+  const messages = h('div');
+  const load = async () => {
+    const tasks = await api('external-task', { query: { noRetriesLeft: true, maxResults: 200 } });
+    box.replaceChildren(messages, table([
+      [tr('Hồ sơ', 'Dossier'), (t) => h('a', { href: `#/dossiers/${t.processInstanceId}` }, t.businessKey)],
+      [tr('Bước', 'Step'), (t) => t.activityId], [tr('Chủ đề', 'Topic'), (t) => t.topicName],
+      [tr('Lỗi', 'Error'), (t) => t.errorMessage || ''],
+      ['', (t) => h('button.mf-secondary', { type: 'button', dataset: { retryTask: t.id }, onclick: async () => {
+        try {
+          await api(`external-task/${t.id}/retries`, { method: 'PUT', body: { retries: 3 } });
+          messages.replaceChildren(h('p.mf-ok', { role: 'status' }, tr('Đã cấp 3 lượt thử lại.', 'Given 3 retries.')));
+          await load();
+        } catch (e) { if (e.status !== 401) showProblem(messages, e); }
+      } }, tr('Cấp lượt thử lại', 'Retry'))],
+    ], tasks, { empty: tr('Không có sự cố.', 'No incident.') }));
+  };
+  await load();
+  return box;
 }
