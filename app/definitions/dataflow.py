@@ -16,12 +16,15 @@ Two pure halves, no database:
    start event naming a form the version lacks (``form_missing``), a name no earlier form sets
    (``data_unset``; a warning ``data_may_be_unset`` when an earlier form has it but does not require it
    and gives no default), a comparison with a literal of another type (``data_type_mismatch``) or a text
-   value outside the field's choices (``data_value_unknown``).
+   value outside the field's choices (``data_value_unknown``). A system step before the condition sets what it
+   declares (property ``outputs``, Camunda output parameters); one that declares nothing may set any name
+   (a warning ``data_from_worker`` instead of ``data_unset``).
 
 Timers are not read here: upload accepts only ISO 8601 literals for them, which read no data.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -41,13 +44,14 @@ from app.definitions.rules import (
     q,
 )
 from app.engine.evaluator import EvaluationError, reads
-from app.engine.support import STEP_ELEMENTS
+from app.engine.external import CAMUNDA_NS, binding_of
+from app.engine.support import EXTERNAL_ELEMENTS, STEP_ELEMENTS
 
 __all__ = ["ISSUE_CODES", "RECEPTION_NAMES", "ConditionUse", "data_flow_issues", "outline_uses"]
 
 #: The codes this module issues (recomputed, not accumulated, when a version's forms change).
 ISSUE_CODES = frozenset({"form_missing", "data_unset", "data_may_be_unset", "data_type_mismatch",
-                         "data_value_unknown"})
+                         "data_value_unknown", "data_from_worker"})
 
 #: What every reception puts in the dossier data, whatever the forms (app.dossiers.service).
 RECEPTION_NAMES = frozenset({"applicant", "dossier_code"})
@@ -64,13 +68,30 @@ class ConditionUse:
     line: int | None
     text: str
     before: tuple[str, ...]
+    #: Names the system steps before it declare they set (property ``outputs``, Camunda output parameters).
+    worker_sets: tuple[str, ...] = ()
+    #: Topics of system steps before it that declare nothing: any name may come from them.
+    open_workers: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "before": list(self.before)}
+        return {**asdict(self), "before": list(self.before), "worker_sets": list(self.worker_sets),
+                "open_workers": list(self.open_workers)}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ConditionUse:
-        return cls(data["element_id"], data.get("line"), data["text"], tuple(data.get("before", ())))
+        return cls(data["element_id"], data.get("line"), data["text"], tuple(data.get("before", ())),
+                   tuple(data.get("worker_sets", ())), tuple(data.get("open_workers", ())))
+
+
+def worker_outputs(node: etree._Element) -> list[str] | None:
+    """What a system step says it sets: its property ``outputs`` (``a, b``) and Camunda 7 output parameters;
+    None when it declares nothing (then any name may come from its worker)."""
+    names: list[str] = []
+    declared, _ = extension_property(node, "outputs")
+    if declared is not None:
+        names += [n for n in re.split(r"[\s,;]+", declared) if n]
+    names += [p.get("name") for p in node.iter(f"{{{CAMUNDA_NS}}}outputParameter") if p.get("name")]
+    return names if names or declared is not None else None
 
 
 def _chosen(root: etree._Element, process_id: str | None) -> etree._Element | None:
@@ -134,7 +155,10 @@ def outline_uses(root: etree._Element, process_id: str | None) -> tuple[list[Con
                     stack.append(parent)
         if source not in attached_to:
             seen.add(source)  # a flow out of a step leaves it completed
-        return tuple(sorted(n for n in seen if n in nodes and local_name(nodes[n]) in STEP_ELEMENTS))
+        return tuple(sorted(n for n in seen if n in nodes))
+
+    def of_kind(found: tuple[str, ...], kinds: frozenset[str]) -> list[str]:
+        return [n for n in found if local_name(nodes[n]) in kinds]
 
     uses = []
     for flow in flows:
@@ -142,7 +166,18 @@ def outline_uses(root: etree._Element, process_id: str | None) -> tuple[list[Con
         text = "".join(condition.itertext()).strip() if condition is not None else ""
         source = _ref_text(flow.get("sourceRef"))
         if text and source in nodes:
-            uses.append(ConditionUse(flow.get("id") or "", condition.sourceline, text, steps_before(source)))
+            found = steps_before(source)
+            sets, open_ = [], []
+            for worker in of_kind(found, EXTERNAL_ELEMENTS):
+                outputs = worker_outputs(nodes[worker])
+                if outputs is None:
+                    binding = binding_of(nodes[worker])
+                    open_.append(binding.topic if binding else worker)
+                else:
+                    sets += outputs
+            uses.append(ConditionUse(flow.get("id") or "", condition.sourceline, text,
+                                     tuple(of_kind(found, STEP_ELEMENTS)), tuple(sorted(set(sets))),
+                                     tuple(sorted(set(open_)))))
     start_form = None
     for event in process.iterchildren(q("startEvent")):
         value, _ = extension_property(event, "form")
@@ -212,7 +247,7 @@ def data_flow_issues(*, steps: Iterable[Mapping[str, Any]], uses: Iterable[Condi
                 declared.setdefault(prop_name, []).append((prop, prop_name in required or
                                                            (isinstance(prop, dict) and "default" in prop)))
         where_vi, where_en = f"Điều kiện của luồng '{use.element_id}'", f"The condition of sequence flow '{use.element_id}'"
-        for name in sorted(found.names - RECEPTION_NAMES):
+        for name in sorted(found.names - RECEPTION_NAMES - set(use.worker_sets)):
             if name in _LITERAL_NAMES:
                 issues.append(_issue(
                     "data_unset", sev,
@@ -220,6 +255,14 @@ def data_flow_issues(*, steps: Iterable[Mapping[str, Any]], uses: Iterable[Condi
                     f"(hoặc cả điều kiện dạng ${{...}}).",
                     f"{where_en} reads a name '{name}', not a value: write {_LITERAL_NAMES[name]} "
                     f"(or the whole condition as ${{...}}).", use.element_id, use.line))
+            elif name not in declared and use.open_workers:
+                topics = ", ".join(use.open_workers)
+                issues.append(_issue(
+                    "data_from_worker", "warning",
+                    f"{where_vi} đọc '{name}', giá trị mà tiến trình xử lý ngoài (chủ đề {topics}) được cho là đặt; "
+                    f"khai báo thuộc tính 'outputs' của tác vụ hệ thống để được kiểm tra.",
+                    f"{where_en} reads '{name}', which the worker of {topics} is expected to set; declare the system "
+                    f"task's property 'outputs' to have it checked.", use.element_id, use.line))
             elif name not in declared:
                 issues.append(_issue(
                     "data_unset", sev,

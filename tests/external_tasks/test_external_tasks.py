@@ -233,3 +233,33 @@ def test_another_agency_s_admin_neither_sees_nor_unlocks_nor_retries_a_task(work
     assert requests.get(base, headers=other_worker, timeout=10).status_code == 404
     mine = requests.get(base, headers={"X-API-Key": worker.key()}, timeout=10).json()
     assert mine["workerId"] == "worker-1" and mine["retries"] is None  # untouched
+
+
+def _gateway_after_a_worker(outputs: str | None) -> bytes:
+    declared = (f'<bpmn:extensionElements><camunda:properties><camunda:property name="outputs" value="{outputs}"/>'
+                '</camunda:properties></bpmn:extensionElements>') if outputs is not None else ""
+    return ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/'
+            '20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="D" targetNamespace="t">'
+            '<bpmn:process id="tra_cuu_roi_re_nhanh" isExecutable="true"><bpmn:startEvent id="s"/>'
+            f'<bpmn:serviceTask id="tra" camunda:type="external" camunda:topic="ho-tich">{declared}</bpmn:serviceTask>'
+            '<bpmn:exclusiveGateway id="g" default="f4"/><bpmn:userTask id="ky"/><bpmn:endEvent id="e"/>'
+            '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="tra"/><bpmn:sequenceFlow id="f2" sourceRef="tra" '
+            'targetRef="g"/><bpmn:sequenceFlow id="f3" sourceRef="g" targetRef="ky"><bpmn:conditionExpression>'
+            '= so_ban &gt; 0</bpmn:conditionExpression></bpmn:sequenceFlow><bpmn:sequenceFlow id="f4" sourceRef="g" '
+            'targetRef="e"/><bpmn:sequenceFlow id="f5" sourceRef="ky" targetRef="e"/></bpmn:process>'
+            '</bpmn:definitions>').encode()
+
+
+@pytest.mark.parametrize(("outputs", "publishable", "code"), [
+    (None, True, "data_from_worker"),     # a worker that declares nothing may set any name: a warning
+    ("so_ban, ghi_chu", True, None),      # declared: checked, and it is there
+    ("ghi_chu", False, "data_unset"),     # declared, and the condition reads something else
+])
+def test_a_condition_after_a_system_step_reads_what_its_worker_sets(worker, outputs, publishable, code):
+    r = worker.client.post("/api/v1/process-definitions?agency_id=2", data=_gateway_after_a_worker(outputs),
+                           headers={**worker.admin, "Content-Type": "application/xml"})
+    assert r.status_code == 201, r.get_json()
+    body = r.get_json()
+    codes = {i["code"] for i in body["errors"] + body["warnings"]}
+    assert body["publishable"] is publishable
+    assert (code in codes) if code else not codes & {"data_unset", "data_from_worker"}
