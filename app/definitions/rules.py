@@ -23,6 +23,7 @@ from lxml import etree
 
 from app.calendar.durations import DurationError, parse_working_duration, working_days
 from app.definitions.intake import Issue
+from app.engine.calls import called_element
 from app.engine.errors import TimerError
 from app.engine.external import binding_of, topic_valid
 from app.engine.support import (
@@ -297,7 +298,7 @@ class _Checker:
                 self.check_event(child, tag, strict)
             if tag in EXTERNAL_ELEMENTS:
                 self.check_external(child, sev)
-            if tag == "callActivity" and not (child.get("calledElement") or "").strip():
+            if tag == "callActivity" and not called_element(child):
                 self.add("call_activity_without_process", sev,
                          f"Hoạt động gọi {self.describe(child)} không chỉ rõ quy trình được gọi (calledElement).",
                          f"Call activity {self.describe(child)} names no called process (calledElement).", child)
@@ -568,7 +569,7 @@ def choose_process(processes: list[etree._Element], process_id: str | None) -> e
         called_by_other: set[str] = set()
         for process in processes:
             for call in process.iter(q("callActivity")):
-                called = (call.get("calledElement") or "").strip()
+                called = called_element(call)
                 if called and called != process.get("id"):
                     called_by_other.add(called)
         main = [p for p in executable if p.get("id") not in called_by_other]
@@ -705,7 +706,7 @@ def analyse(root: etree._Element, *, process_id: str | None = None) -> Analysis:
     analysis.is_executable = is_true(chosen.get("isExecutable"))
     called: list[str] = []
     for call in chosen.iter(q("callActivity")):
-        value = (call.get("calledElement") or "").strip()
+        value = called_element(call)
         if value and value not in called:
             called.append(value)
     analysis.called_processes = called

@@ -31,6 +31,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from .calls import set_called_elements
 from .errors import CompileError, TimerError
 from .evaluator import EvaluationError, check_syntax
 from .external import binding_of, topic_valid
@@ -426,6 +427,7 @@ def compile_process(files: dict[str, bytes] | list[bytes], process_id: str) -> C
                 raise CompileError(proc.get("id"), f"duplicate process id in {name}")
             nodes[proc.get("id")] = proc
         _rename_colliding(root)
+        set_called_elements(root, BPMN_NS)  # Camunda 8's <zeebe:calledElement processId>
         try:
             parser.add_bpmn_xml(root, name)
         except (ValidationException, SpiffWorkflowException) as exc:

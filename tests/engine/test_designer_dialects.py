@@ -95,3 +95,17 @@ def test_service_task_topics_as_each_modeler_writes_them(attributes, extension, 
             '<bpmn:sequenceFlow id="f2" sourceRef="t" targetRef="e"/>')
     wf = engine.start(engine.compile_process([_doc(body)], "p"), {}, now=NOW)
     assert [(s.spec_id, s.topic) for s in engine.ready_steps(wf)] == [("t", topic)]
+
+
+def test_a_camunda_8_call_activity_calls_the_process_its_zeebe_element_names():
+    doc = (f'<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions {NS} id="D" targetNamespace="x">'
+           '<bpmn:process id="cha" isExecutable="true"><bpmn:startEvent id="s"/>'
+           '<bpmn:callActivity id="goi"><bpmn:extensionElements><zeebe:calledElement processId="con" '
+           'propagateAllChildVariables="false"/></bpmn:extensionElements></bpmn:callActivity><bpmn:endEvent id="e"/>'
+           '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="goi"/><bpmn:sequenceFlow id="f2" sourceRef="goi" '
+           'targetRef="e"/></bpmn:process>'
+           '<bpmn:process id="con" isExecutable="true"><bpmn:startEvent id="s2"/><bpmn:userTask id="buoc_con"/>'
+           '<bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="g1" sourceRef="s2" targetRef="buoc_con"/>'
+           '<bpmn:sequenceFlow id="g2" sourceRef="buoc_con" targetRef="e2"/></bpmn:process></bpmn:definitions>')
+    wf = engine.start(engine.compile_process([doc.encode()], "cha"), {}, now=NOW)
+    assert [s.spec_id for s in engine.ready_steps(wf)] == ["buoc_con"]
