@@ -514,19 +514,36 @@ def is_juel(text: str) -> bool:
     return isinstance(text, str) and _JUEL_RE.match(text) is not None
 
 
-def _juel_tokens(body: str) -> list[tuple[str, str]]:
+def _tokens(body: str, pattern: re.Pattern[str] = _JUEL_TOKEN, dialect: str = "JUEL") -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     pos = 0
     while pos < len(body):
         if body[pos:].strip() == "":
             break
-        m = _JUEL_TOKEN.match(body, pos)
+        m = pattern.match(body, pos)
         if m is None:
-            raise EvaluationError(f"unsupported JUEL syntax near {body[pos:pos + 10]!r}")
+            raise EvaluationError(f"unsupported {dialect} syntax near {body[pos:pos + 10]!r}")
         kind = m.lastgroup or ""
         tokens.append((kind, m.group(kind)))
         pos = m.end()
     return tokens
+
+
+def _plain(kind: str, tok: str, words: Mapping[str, str], ops: Mapping[str, str], dialect: str) -> str:
+    """One token of JUEL or FEEL as the evaluator's Python subset."""
+    if kind == "ident":
+        if tok in words:
+            return words[tok]
+        if tok in _PY_KEYWORDS:
+            raise EvaluationError(f"{tok!r} cannot be used as a name in a {dialect} expression")
+        return tok
+    if kind == "str":
+        return _juel_string(tok)
+    return ops.get(tok, tok) if kind == "op" else tok
+
+
+def _joined(out: list[str]) -> str:
+    return " ".join(out).replace(" . ", ".").replace(" (", "(").replace(" [", "[")
 
 
 def _juel_string(raw: str) -> str:
@@ -552,7 +569,7 @@ def translate_juel(text: str) -> str:
     m = _JUEL_RE.match(text)
     if m is None:
         raise EvaluationError("not a ${...} expression")
-    return _juel_translate(_juel_tokens(m.group("body")), 0)
+    return _juel_translate(_tokens(m.group("body")), 0)
 
 
 def _juel_translate(tokens: list[tuple[str, str]], depth: int) -> str:
@@ -572,21 +589,9 @@ def _juel_translate(tokens: list[tuple[str, str]], depth: int) -> str:
             out.append(f"is_empty({_juel_translate(tokens[i + 1:j], depth + 1)})")
             i = j
             continue
-        if kind == "ident":
-            if tok in _JUEL_WORDS:
-                out.append(_JUEL_WORDS[tok])
-            elif tok in _PY_KEYWORDS:
-                raise EvaluationError(f"{tok!r} cannot be used as a name in a ${{}} expression")
-            else:
-                out.append(tok)
-        elif kind == "str":
-            out.append(_juel_string(tok))
-        elif kind == "op":
-            out.append(_JUEL_OPS.get(tok, tok))
-        else:
-            out.append(tok)
+        out.append(_plain(kind, tok, _JUEL_WORDS, _JUEL_OPS, "${}"))
         i += 1
-    return " ".join(out).replace(" . ", ".").replace(" (", "(").replace(" [", "[")
+    return _joined(out)
 
 
 def _juel_primary_end(tokens: list[tuple[str, str]], start: int) -> int:
@@ -638,6 +643,7 @@ _FEEL_TOKEN = re.compile(
     re.VERBOSE,
 )
 _FEEL_WORDS = {"and": "and", "or": "or", "not": "not", "null": "None", "true": "True", "false": "False"}
+_FEEL_OPS = {"=": "=="}
 
 
 def is_feel(text: str) -> bool:
@@ -651,31 +657,10 @@ def translate_feel(text: str) -> str:
     m = _FEEL_RE.match(text)
     if m is None:
         raise EvaluationError("not a FEEL expression (= …)")
-    body, out, pos = m.group("body"), [], 0
-    while pos < len(body):
-        if body[pos:].strip() == "":
-            break
-        token = _FEEL_TOKEN.match(body, pos)
-        if token is None:
-            raise EvaluationError(f"unsupported FEEL syntax near {body[pos:pos + 10]!r}")
-        kind, tok = token.lastgroup or "", token.group(token.lastgroup or "")
-        pos = token.end()
-        if kind == "ident":
-            if tok in _FEEL_WORDS:
-                out.append(_FEEL_WORDS[tok])
-            elif tok in _PY_KEYWORDS:
-                raise EvaluationError(f"{tok!r} cannot be used as a name in a FEEL expression")
-            else:
-                out.append(tok)
-        elif kind == "str":
-            out.append(_juel_string(tok))
-        elif kind == "op":
-            out.append("==" if tok == "=" else tok)
-        else:
-            out.append(tok)
+    out = [_plain(kind, tok, _FEEL_WORDS, _FEEL_OPS, "FEEL") for kind, tok in _tokens(m.group("body"), _FEEL_TOKEN, "FEEL")]
     if not out:
         raise EvaluationError("empty FEEL expression")
-    return " ".join(out).replace(" . ", ".").replace(" (", "(").replace(" [", "[")
+    return _joined(out)
 
 
 # -------------------------------------------------------------------------------------------- public
